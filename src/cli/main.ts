@@ -1,0 +1,250 @@
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatDiagnostic, hasErrors } from '../core/milestone/diagnostics';
+import { validateMilestoneFile } from '../core/milestone/validate';
+import { workspaceOf } from '../core/milestone/workspace';
+import { Coordinator, MilestoneInvalidError, PreconditionError, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
+import { readJournal } from '../core/session/journal';
+import { SessionPaths } from '../core/session/layout';
+import { isSessionLive, SessionLockedError } from '../core/session/lock';
+import { replay, type SessionState } from '../core/session/state';
+import { listSessions } from '../core/session/store';
+import { formatDuration } from '../core/duration';
+import { LiveView, palette, PlainView, summaryLines } from './render';
+
+declare const __dirname: string;
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 3 } as const;
+
+const HELP = `milestone-agents — run a milestone: a graph of shell tasks and AI agent runs
+
+Usage:
+  milestone-agents run <file> [--cwd DIR] [--executors N] [--json] [--fail-fast] [--rollback] [--allow-dirty]
+  milestone-agents resume [session-id] [--cwd DIR] [--json] [--rollback]
+  milestone-agents status [session-id] [--cwd DIR] [--json]
+  milestone-agents validate <file> [--cwd DIR] [--json]
+
+Options:
+  --cwd DIR        workspace folder (default: the folder holding .milestones/, or the current one)
+  --executors N    run at most N tasks at once
+  --json           print events (run, resume) or results (status, validate) as JSON
+  --fail-fast      cancel everything at the first failure (on_failure: stop)
+  --rollback       when the milestone fails, run the rollback commands in reverse order
+  --allow-dirty    start even if the git working tree has uncommitted changes
+
+Exit codes: 0 done, 1 a task or blocking gate failed, 2 invalid milestone or usage,
+            3 interrupted or paused (the session can be resumed)`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      cwd: { type: 'string' },
+      executors: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      'fail-fast': { type: 'boolean', default: false },
+      rollback: { type: 'boolean', default: false },
+      'allow-dirty': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', short: 'v', default: false },
+    },
+  });
+  return { values, positionals };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  const { values, positionals } = args;
+  const [command, target, ...rest] = positionals;
+  if (values.version) {
+    process.stdout.write(`${process.env.MILESTONE_AGENTS_VERSION ?? '0.1.0'}\n`);
+    return EXIT.ok;
+  }
+  if (values.help || !command) {
+    process.stdout.write(`${HELP}\n`);
+    return values.help ? EXIT.ok : EXIT.usage;
+  }
+  try {
+    if (rest.length) throw new UsageError(`Unexpected argument ${rest[0]}.`);
+    switch (command) {
+      case 'run':
+        if (!target) throw new UsageError('run needs a milestone file, e.g. milestone-agents run .milestones/add-login.yaml');
+        return await run(values, (opts) => Coordinator.start(target, opts), target);
+      case 'resume':
+        return await run(values, (opts) => Coordinator.resume(workspaceFor(values.cwd), target, opts));
+      case 'status':
+        return await status(workspaceFor(values.cwd), target, values.json);
+      case 'validate':
+        if (!target) throw new UsageError('validate needs a milestone file.');
+        return await validate(target, values.cwd, values.json);
+      default:
+        throw new UsageError(`Unknown command "${command}".`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n\n${HELP}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof MilestoneInvalidError || err instanceof PreconditionError || err instanceof SessionLockedError) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    if (err instanceof Error && /^Cannot read milestone file/.test(err.message)) {
+      process.stderr.write(`${err.message}\n`);
+      return EXIT.usage;
+    }
+    throw err;
+  }
+}
+
+function workspaceFor(cwd: string | undefined): string {
+  return path.resolve(cwd ?? process.cwd());
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coordinator>, file?: string): Promise<number> {
+  let executors: number | undefined;
+  if (values.executors !== undefined) {
+    executors = Number(values.executors);
+    if (!Number.isInteger(executors) || executors < 1) throw new UsageError(`--executors must be a whole number of at least 1, not "${values.executors}".`);
+  }
+  const options: CoordinatorOptions = {
+    workerScript: path.join(__dirname, 'worker.js'),
+    owner: 'milestone-agents CLI',
+    exitWhenPaused: true,
+    failFast: values['fail-fast'],
+    rollback: values.rollback,
+    allowDirty: values['allow-dirty'],
+    ...(values.cwd ? { workspace: path.resolve(values.cwd) } : file ? { workspace: workspaceOf(file) } : {}),
+    ...(executors !== undefined ? { executors } : {}),
+  };
+  const coordinator = await begin(options);
+  const out = process.stdout;
+  const view = values.json ? undefined : out.isTTY ? new LiveView(out, coordinator.state) : new PlainView(out, coordinator.state);
+  const replayed = coordinator.history();
+  for (const e of replayed) {
+    if (values.json) out.write(`${JSON.stringify(e)}\n`);
+  }
+  coordinator.onEvent((e) => {
+    if (values.json) out.write(`${JSON.stringify(e)}\n`);
+    else view?.event(e);
+  });
+  coordinator.onOutput(({ task, line }) => view?.output(task, line));
+
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      view?.print(palette(out).yellow('Stopping: killing running tasks, keeping the session resumable (Ctrl-C again to quit at once)…'));
+      void coordinator.stop('signal', 'interrupted by a signal');
+    } else {
+      process.exit(EXIT.interrupted);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let outcome: SessionOutcome;
+  try {
+    outcome = await coordinator.done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    view?.close();
+  }
+  if (!values.json) for (const line of summaryLines(coordinator.state, palette(out), coordinator.paths.workspace)) out.write(`${line}\n`);
+  return outcome.exitCode;
+}
+
+async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: boolean }> {
+  const paths = new SessionPaths(workspace, id);
+  const contents = await readJournal(paths.events, id);
+  return { state: replay(id, contents.events), live: await isSessionLive(paths), torn: contents.torn !== undefined };
+}
+
+export function stateToJson(s: SessionState, live: boolean): Record<string, unknown> {
+  return {
+    id: s.id,
+    milestone: s.milestoneId,
+    title: s.title,
+    status: s.status,
+    live,
+    started_at: s.startedAt,
+    ended_at: s.endedAt,
+    result: s.result,
+    branch: s.branch,
+    progress: s.progress,
+    tasks: s.taskOrder.map((id) => s.tasks.get(id)).filter(Boolean),
+    gates: [...s.gates.values()],
+    agents: [...s.agents.values()],
+    commits: s.commits,
+    alerts: s.alerts,
+    warnings: s.warnings,
+    issues: s.issues,
+  };
+}
+
+async function status(workspace: string, id: string | undefined, json: boolean): Promise<number> {
+  const sessions = await listSessions(workspace);
+  const chosen = id ?? sessions[0]?.session.id;
+  if (!chosen) {
+    if (json) process.stdout.write('[]\n');
+    else process.stdout.write(`No sessions in ${workspace}. Start one with: milestone-agents run .milestones/<id>.yaml\n`);
+    return EXIT.ok;
+  }
+  if (id && !sessions.some((r) => r.session.id === id)) throw new PreconditionError(`There is no session ${id} in ${workspace}.`);
+  const { state, live } = await loadState(workspace, chosen);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(stateToJson(state, live), null, 2)}\n`);
+    return EXIT.ok;
+  }
+  const c = palette(process.stdout);
+  const shownStatus = !live && (state.status === 'running' || state.status === 'paused') ? `${state.status}, but no coordinator is running it (interrupted: resume it)` : state.status;
+  const lines = [c.bold(`${state.title} (${state.milestoneId}) — session ${state.id}`), `  status: ${shownStatus}${live ? ' (live)' : ''}`];
+  if (state.branch) lines.push(`  branch: ${state.branch}, ${state.commits.length} commit(s)`);
+  const icon: Record<string, string> = { completed: c.green('✓'), failed: c.red('✗'), running: c.cyan('▸'), skipped: c.yellow('⊘'), cancelled: c.yellow('⊘'), retrying: c.yellow('↻'), queued: '·', pending: '·' };
+  for (const id2 of state.taskOrder) {
+    const t = state.tasks.get(id2);
+    if (!t) continue;
+    const extra = [t.durationMs !== null ? formatDuration(t.durationMs) : '', t.attempts > 1 ? `${t.attempts} attempts` : '', t.message && t.status !== 'completed' ? t.message : ''].filter(Boolean).join(' · ');
+    lines.push(`  ${icon[t.status] ?? '·'} ${t.id.padEnd(20)} ${t.status.padEnd(10)} ${c.dim(extra)}`);
+  }
+  for (const g of state.gates.values()) lines.push(`  ${g.status === 'passed' ? c.green('✓') : g.status === 'failed' ? c.red('✗') : '·'} gate ${g.id} ${g.status}`);
+  for (const a of state.alerts.slice(-5)) lines.push(c.yellow(`  ! ${a.message}`));
+  if (sessions.length > 1 && !id) lines.push(c.dim(`  (${sessions.length - 1} older session(s); pass a session id to see one)`));
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
+
+async function validate(file: string, cwd: string | undefined, json: boolean): Promise<number> {
+  const result = await validateMilestoneFile(file, cwd ? { workspace: path.resolve(cwd) } : {});
+  if (json) {
+    process.stdout.write(`${JSON.stringify(result.diagnostics, null, 2)}\n`);
+  } else if (result.diagnostics.length === 0) {
+    process.stdout.write(`${path.relative(process.cwd(), result.parsed.file) || file}: valid — ${result.milestone.tasks.length} tasks, ${result.milestone.quality.length} gates.\n`);
+  } else {
+    for (const d of result.diagnostics) process.stdout.write(`${formatDiagnostic({ ...d, file: path.relative(process.cwd(), d.file) || d.file })}\n`);
+  }
+  return hasErrors(result.diagnostics) ? EXIT.usage : EXIT.ok;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`milestone-agents: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT.usage;
+    },
+  );
+}

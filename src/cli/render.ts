@@ -1,0 +1,213 @@
+import * as path from 'node:path';
+import { formatDuration } from '../core/duration';
+import type { JournalEvent } from '../core/session/events';
+import { countTasks, type SessionState } from '../core/session/state';
+
+const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
+
+export interface Palette {
+  green(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  dim(s: string): string;
+  bold(s: string): string;
+  cyan(s: string): string;
+}
+
+export function palette(stream: NodeJS.WriteStream): Palette {
+  const wrap = (open: number, close: number) => (s: string) => (useColor(stream) ? `\x1b[${open}m${s}\x1b[${close}m` : s);
+  return { green: wrap(32, 39), red: wrap(31, 39), yellow: wrap(33, 39), dim: wrap(2, 22), bold: wrap(1, 22), cyan: wrap(36, 39) };
+}
+
+export function progressBar(fraction: number, width: number): string {
+  const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
+  return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
+}
+
+/** One line for the events a person watching a run wants to see; undefined for the rest. */
+export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): string | undefined {
+  const title = (id: string): string => s.tasks.get(id)?.title ?? id;
+  switch (e.type) {
+    case 'session_started':
+      return c.bold(`▶ ${e.data.title} (${e.data.milestone_id}): ${e.data.tasks.length} tasks, up to ${e.data.executors.max} executors, session ${e.session}`);
+    case 'session_resumed':
+      return e.data.by === 'recovery'
+        ? c.bold(`▶ resuming session ${e.session}: ${e.data.requeued.length} interrupted task(s) run again${e.data.reset.length ? `, ${e.data.reset.length} retried` : ''}`)
+        : c.bold('▶ resumed');
+    case 'task_started':
+      return c.dim(`  … ${e.data.task} started on ${e.data.agent}${e.data.attempt > 1 ? ` (attempt ${e.data.attempt})` : ''}`);
+    case 'task_completed':
+      return `${c.green('✓')} ${e.data.task} ${c.dim(`${title(e.data.task)} · ${formatDuration(e.data.duration_ms)}`)}`;
+    case 'task_failed':
+      return `${c.red('✗')} ${e.data.task} ${c.red(e.data.message)}${e.data.final ? '' : c.yellow(' · will retry')}`;
+    case 'task_retrying':
+      return c.yellow(`↻ ${e.data.task} retrying in ${formatDuration(e.data.delay_ms)} (attempt ${e.data.attempt})`);
+    case 'task_skipped':
+      return c.yellow(`⊘ ${e.data.task} skipped: ${e.data.reason}`);
+    case 'task_cancelled':
+      return c.yellow(`⊘ ${e.data.task} cancelled: ${e.data.reason}`);
+    case 'quality_gate_passed':
+      return `${c.green('✓')} gate ${e.data.gate} passed ${c.dim(formatDuration(e.data.duration_ms))}`;
+    case 'quality_gate_failed':
+      return `${c.red('✗')} gate ${e.data.gate} failed: ${e.data.message}${e.data.blocking ? '' : c.dim(' (not blocking)')}`;
+    case 'git_branch_ready':
+      return c.dim(`  git: on branch ${e.data.branch}${e.data.created ? ' (created)' : ''}`);
+    case 'git_unavailable':
+      return c.yellow(`! git: ${e.data.reason}`);
+    case 'auto_commit':
+      return c.dim(`  git: ${e.data.sha.slice(0, 7)} ${e.data.message} (${e.data.files} file${e.data.files === 1 ? '' : 's'})`);
+    case 'git_pushed':
+      return c.dim(`  git: pushed ${e.data.branch} to ${e.data.remote}`);
+    case 'git_conflict':
+      return c.red(`! git conflict: ${e.data.detail}`);
+    case 'git_error':
+      return c.red(`! git ${e.data.operation}: ${e.data.message}`);
+    case 'safety_warning':
+      return c.yellow(`! safety: ${e.data.message}`);
+    case 'alert':
+      return c.yellow(`! ${e.data.message}`);
+    case 'dependency_issues':
+      return e.data.issues.length && e.data.source !== 'start' ? c.yellow(`! ${e.data.issues.length} dependency issue(s): ${e.data.issues[0]?.message ?? ''}`) : undefined;
+    case 'session_paused':
+      return c.yellow(`⏸ paused: ${e.data.reason}`);
+    case 'agent_recovered':
+      return c.yellow(`↻ agent ${e.data.agent} replaced in ${formatDuration(e.data.recovery_ms)}${e.data.requeued.length ? `; re-queued ${e.data.requeued.join(', ')}` : ''}`);
+    case 'rollback_step':
+      return `${e.data.ok ? c.green('↶') : c.red('↶')} rolled back ${e.data.task}${e.data.ok ? '' : ` (exit code ${e.data.exit_code})`}`;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The terminal view: finished things scroll by as lines, and below them a live block with
+ * the overall bar and one line per running task, redrawn in place.
+ */
+export class LiveView {
+  private readonly c: Palette;
+  private drawn = 0;
+  private readonly lastLine = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private scheduled = false;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly state: SessionState,
+  ) {
+    this.c = palette(out);
+    // The elapsed times tick while nothing else happens.
+    this.timer = setInterval(() => this.redraw(), 1000);
+    this.timer.unref();
+  }
+
+  event(e: JournalEvent): void {
+    const line = describeEvent(e, this.c, this.state);
+    if (e.type === 'task_started') return this.schedule();
+    if (line) this.print(line);
+    else this.schedule();
+  }
+
+  output(task: string, line: string): void {
+    this.lastLine.set(task, line);
+    this.schedule();
+  }
+
+  print(line: string): void {
+    this.clear();
+    this.out.write(`${line}\n`);
+    this.draw();
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setTimeout(() => {
+      this.scheduled = false;
+      this.redraw();
+    }, 50).unref();
+  }
+
+  private redraw(): void {
+    this.clear();
+    this.draw();
+  }
+
+  private clear(): void {
+    if (this.drawn) this.out.write(`\x1b[${this.drawn}A\x1b[0J`);
+    this.drawn = 0;
+  }
+
+  private draw(): void {
+    const s = this.state;
+    if (!s.tasks.size) return;
+    const counts = countTasks(s);
+    const finished = counts.completed + counts.failed + counts.skipped + counts.cancelled;
+    const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 50));
+    const eta = s.progress?.eta_ms ? ` · ETA ${formatDuration(s.progress.eta_ms)}` : '';
+    const lines = [`${progressBar(finished / counts.total, width)} ${finished}/${counts.total} · ${Math.round((finished / counts.total) * 100)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${eta}`];
+    const cols = this.out.columns ?? 100;
+    for (const t of s.tasks.values()) {
+      if (t.status !== 'running') continue;
+      const elapsed = t.startedAt ? formatDuration(Date.now() - Date.parse(t.startedAt)) : '';
+      const tail = this.lastLine.get(t.id) ?? '';
+      const line = `  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${this.c.dim(tail)}`;
+      lines.push(line.length > cols + 30 ? `${line.slice(0, cols + 27)}...` : line);
+    }
+    this.out.write(`${lines.join('\n')}\n`);
+    this.drawn = lines.length;
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.clear();
+  }
+}
+
+/** Plain lines for logs and pipes: no cursor movement, a time offset on each line. */
+export class PlainView {
+  private readonly c: Palette;
+  private readonly start = Date.now();
+  private lastFinished = -1;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly state: SessionState,
+  ) {
+    this.c = palette(out);
+  }
+
+  event(e: JournalEvent): void {
+    const line = describeEvent(e, this.c, this.state);
+    if (line) this.out.write(`[${formatDuration(Date.now() - this.start).padStart(6)}] ${line.trimStart()}\n`);
+    if (e.type === 'progress' && e.data.done + e.data.failed + e.data.skipped !== this.lastFinished) {
+      this.lastFinished = e.data.done + e.data.failed + e.data.skipped;
+      this.out.write(`[${formatDuration(Date.now() - this.start).padStart(6)}] progress ${e.data.done + e.data.failed + e.data.skipped}/${e.data.total} (${e.data.percent}%)\n`);
+    }
+  }
+
+  output(): void {}
+
+  print(line: string): void {
+    this.out.write(`${line}\n`);
+  }
+
+  close(): void {}
+}
+
+export function summaryLines(s: SessionState, c: Palette, workspace: string): string[] {
+  const counts = countTasks(s);
+  const dur = s.startedAt ? formatDuration((s.endedAt ? Date.parse(s.endedAt) : Date.now()) - Date.parse(s.startedAt)) : '';
+  const head =
+    s.status === 'completed'
+      ? c.green(`✓ ${s.title}: completed ${counts.completed}/${counts.total} tasks in ${dur}`)
+      : s.status === 'failed'
+        ? c.red(`✗ ${s.title}: failed (${s.result?.reason ?? ''}) — ${counts.completed}/${counts.total} tasks completed in ${dur}`)
+        : c.yellow(`⏸ ${s.title}: ${s.status} (${s.result?.reason ?? s.pauseReason ?? ''}) — ${counts.completed}/${counts.total} tasks completed`);
+  const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
+  const dir = path.join(workspace, '.milestones', 'sessions', s.id);
+  const lines = [head, `  session state: ${rel(dir)}`, `  task logs:     ${rel(path.join(dir, 'logs'))}`];
+  if (s.branch) lines.push(`  git branch:    ${s.branch}${s.commits.length ? ` (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : ''}`);
+  if (s.status === 'interrupted' || s.status === 'failed') lines.push(`  resume with:   milestone-agents resume ${s.id}${workspace !== process.cwd() ? ` --cwd ${rel(workspace)}` : ''}`);
+  return lines;
+}

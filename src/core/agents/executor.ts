@@ -1,0 +1,84 @@
+import type { Agent, AgentContext } from './agent';
+import { failpoint } from './agent';
+import type { CoordinatorToAgent, TaskOutcome } from './messages';
+import { RunningProcess } from './process';
+
+const OUTPUT_INTERVAL_MS = 250;
+
+/** Runs one task at a time as a child process and reports its life: start, output, exit. */
+export class ExecutorAgent implements Agent {
+  private running: { task: string; process: RunningProcess } | undefined;
+  private lastOutputAt = 0;
+  private pendingLine: string | undefined;
+  private outputTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: AgentContext) {}
+
+  handle(m: CoordinatorToAgent): void {
+    if (m.type === 'run_task') this.run(m.task, m.attempt, m.spec);
+    else if (m.type === 'cancel_task' && this.running?.task === m.task) this.running.process.cancel();
+  }
+
+  private run(task: string, attempt: number, spec: Extract<CoordinatorToAgent, { type: 'run_task' }>['spec']): void {
+    if (this.running) {
+      this.ctx.send({ type: 'task_exit', task, attempt, outcome: 'spawn_error', exitCode: null, signal: null, durationMs: 0, message: `executor ${this.ctx.agent} is already running ${this.running.task}` });
+      return;
+    }
+    const proc = new RunningProcess(spec, (line) => this.output(task, line));
+    this.running = { task, process: proc };
+    // The pid is known once spawn returns, which happens before the first await in start().
+    queueMicrotask(() => {
+      this.ctx.send({ type: 'task_started', task, attempt, pid: proc.pid });
+      if (attempt === 1 && failpoint('executor.crash_on') === task) throw new Error(`failpoint executor.crash_on=${task}`);
+      if (attempt === 1 && failpoint('executor.hang_on') === task) for (;;) { /* blocks the thread: no heartbeats */ }
+    });
+    void proc.done.then((r) => {
+      this.flushOutput(task);
+      this.running = undefined;
+      let outcome: TaskOutcome;
+      let message: string;
+      if (r.spawnError !== undefined) {
+        outcome = 'spawn_error';
+        message = `could not start: ${r.spawnError}`;
+      } else if (r.cancelled) {
+        outcome = 'cancelled';
+        message = 'cancelled';
+      } else if (r.timedOut) {
+        outcome = 'timeout';
+        message = `timed out after ${spec.timeoutMs}ms`;
+      } else if (r.exitCode === 0) {
+        outcome = 'completed';
+        message = 'exit code 0';
+      } else {
+        outcome = 'failed';
+        message = r.signal ? `killed by ${r.signal}` : r.exitCode === 127 ? 'exit code 127 (command not found)' : `exit code ${r.exitCode}`;
+      }
+      this.ctx.send({ type: 'task_exit', task, attempt, outcome, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, message });
+    });
+  }
+
+  /** Live output is sampled (latest line, at most 4 a second): the log file has all of it. */
+  private output(task: string, line: string): void {
+    this.pendingLine = line.length > 300 ? `${line.slice(0, 297)}...` : line;
+    const wait = this.lastOutputAt + OUTPUT_INTERVAL_MS - Date.now();
+    if (wait <= 0) this.flushOutput(task);
+    else this.outputTimer ??= setTimeout(() => this.flushOutput(task), wait);
+  }
+
+  private flushOutput(task: string): void {
+    if (this.outputTimer) clearTimeout(this.outputTimer);
+    this.outputTimer = undefined;
+    if (this.pendingLine === undefined) return;
+    this.ctx.send({ type: 'task_output', task, line: this.pendingLine });
+    this.pendingLine = undefined;
+    this.lastOutputAt = Date.now();
+  }
+
+  async dispose(): Promise<void> {
+    const r = this.running;
+    if (r) {
+      r.process.cancel();
+      await r.process.done;
+    }
+  }
+}

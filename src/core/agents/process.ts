@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { ProcessSpec } from './messages';
+
+export interface ProcessResult {
+  exitCode: number | null;
+  signal: string | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  spawnError?: string;
+  durationMs: number;
+}
+
+/** Signal a whole process group; a group that is already gone is not an error. */
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // ESRCH: nothing left in the group
+  }
+}
+
+/**
+ * One child process in its own process group, output appended to a log file. Timeout and
+ * cancel send SIGTERM to the group and SIGKILL after a grace period; when the main process
+ * exits, whatever it left in its group is killed too, so no task outlives its run.
+ */
+export class RunningProcess {
+  readonly done: Promise<ProcessResult>;
+  pid = 0;
+  private child: ChildProcess | undefined;
+  private cancelled = false;
+  private timedOut = false;
+  private killTimer: NodeJS.Timeout | undefined;
+  private timeoutTimer: NodeJS.Timeout | undefined;
+  private partial = '';
+
+  constructor(
+    readonly spec: ProcessSpec,
+    private readonly onLine?: (line: string) => void,
+  ) {
+    this.done = this.start();
+  }
+
+  private async start(): Promise<ProcessResult> {
+    const started = Date.now();
+    await fs.mkdir(path.dirname(this.spec.logFile), { recursive: true });
+    const log = createWriteStream(this.spec.logFile, { flags: 'a' });
+    const closeLog = (): Promise<void> => new Promise((resolve) => log.end(resolve));
+    log.write(`${this.spec.header}\n`);
+    try {
+      const st = await fs.stat(this.spec.cwd);
+      if (!st.isDirectory()) throw new Error('not a directory');
+    } catch {
+      const message = `working directory ${this.spec.cwd} does not exist`;
+      log.write(`[milestone-agents] ${message}\n`);
+      await closeLog();
+      return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: message, durationMs: Date.now() - started };
+    }
+    const [file, args] = 'shell' in this.spec.command ? ['/bin/sh', ['-c', this.spec.command.shell]] : [this.spec.command.argv[0] ?? '', this.spec.command.argv.slice(1)];
+    return new Promise<ProcessResult>((resolve) => {
+      let child: ChildProcess;
+      try {
+        child = spawn(file, args, { cwd: this.spec.cwd, env: this.spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      } catch (err) {
+        const message = (err as Error).message;
+        log.write(`[milestone-agents] could not start: ${message}\n`);
+        void closeLog().then(() => resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: message, durationMs: Date.now() - started }));
+        return;
+      }
+      this.child = child;
+      this.pid = child.pid ?? 0;
+      const onData = (chunk: Buffer): void => {
+        log.write(chunk);
+        if (this.onLine) this.trackLine(chunk.toString('utf8'));
+      };
+      child.stdout?.on('data', onData);
+      child.stderr?.on('data', onData);
+      if (this.spec.timeoutMs !== undefined) {
+        this.timeoutTimer = setTimeout(() => {
+          this.timedOut = true;
+          this.terminate();
+        }, this.spec.timeoutMs);
+      }
+      let exit: { code: number | null; signal: string | null } | undefined;
+      child.once('error', (err) => {
+        this.clearTimers();
+        const message = (err as NodeJS.ErrnoException).code === 'ENOENT' ? `command not found: ${file}` : err.message;
+        log.write(`[milestone-agents] could not start: ${message}\n`);
+        void closeLog().then(() => resolve({ exitCode: null, signal: null, timedOut: false, cancelled: this.cancelled, spawnError: message, durationMs: Date.now() - started }));
+      });
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        this.clearTimers();
+        // Grandchildren left in the group would keep the pipes open (and keep running).
+        if (this.pid) killGroup(this.pid, 'SIGKILL');
+      });
+      child.once('close', () => {
+        if (!exit) return;
+        const durationMs = Date.now() - started;
+        const note = this.timedOut ? `timed out after ${this.spec.timeoutMs}ms` : this.cancelled ? 'cancelled' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+        log.write(`\n[milestone-agents] ${note} after ${durationMs}ms\n`);
+        void closeLog().then(() => resolve({ exitCode: exit!.code, signal: exit!.signal, timedOut: this.timedOut, cancelled: this.cancelled, durationMs }));
+      });
+    });
+  }
+
+  private trackLine(text: string): void {
+    const lines = (this.partial + text).split(/\r?\n|\r/);
+    this.partial = lines.pop() ?? '';
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const line = lines[i]!.trim();
+      if (line) {
+        this.onLine?.(line);
+        return;
+      }
+    }
+    if (this.partial.trim()) this.onLine?.(this.partial.trim());
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    this.terminate();
+  }
+
+  private terminate(): void {
+    if (!this.pid || this.killTimer) return;
+    killGroup(this.pid, 'SIGTERM');
+    this.killTimer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), this.spec.graceMs);
+  }
+
+  private clearTimers(): void {
+    if (this.timeoutTimer) clearTimeout(this.timeoutTimer);
+    if (this.killTimer) clearTimeout(this.killTimer);
+  }
+}

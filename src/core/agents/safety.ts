@@ -1,0 +1,111 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { SimpleGit } from 'simple-git';
+import type { Agent, AgentContext } from './agent';
+import { openRepository } from './git';
+import type { CoordinatorToAgent } from './messages';
+
+export const BUDGETS = {
+  simple: { files: 10, lines: 300 },
+  medium: { files: 40, lines: 2000 },
+  complex: { files: 200, lines: 20000 },
+} as const;
+
+export interface ChangeSize {
+  files: number;
+  lines: number;
+}
+
+/** Files and lines changed since `base`, counting untracked files too. */
+export async function changeSize(git: SimpleGit, root: string, base: string): Promise<ChangeSize> {
+  const numstat = await git.raw(['diff', '--numstat', base, '--']);
+  let files = 0;
+  let lines = 0;
+  for (const row of numstat.split('\n')) {
+    const [added, removed] = row.split('\t');
+    if (added === undefined || removed === undefined) continue;
+    files++;
+    lines += (Number(added) || 0) + (Number(removed) || 0);
+  }
+  const untracked = (await git.raw(['ls-files', '--others', '--exclude-standard'])).split('\n').filter(Boolean);
+  for (const f of untracked) {
+    files++;
+    const text = await fs.readFile(path.join(root, f), 'utf8').catch(() => '');
+    if (text.length < 1 << 20) lines += text.split('\n').length - (text.endsWith('\n') ? 1 : 0);
+  }
+  return { files, lines };
+}
+
+function dependencyNames(json: string): Set<string> {
+  try {
+    const pkg = JSON.parse(json) as Record<string, Record<string, string> | undefined>;
+    return new Set(['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'].flatMap((k) => Object.keys(pkg[k] ?? {})));
+  } catch {
+    return new Set();
+  }
+}
+
+/** package.json dependencies added since `base`. */
+export async function newDependencies(git: SimpleGit, root: string, base: string): Promise<string[]> {
+  const now = await fs.readFile(path.join(root, 'package.json'), 'utf8').catch(() => undefined);
+  if (now === undefined) return [];
+  const before = await git.show([`${base}:package.json`]).catch(() => '{}');
+  const old = dependencyNames(before);
+  return [...dependencyNames(now)].filter((d) => !old.has(d));
+}
+
+/**
+ * Complexity triage after each task: is the change still the size the milestone declared?
+ * Warns once per doubling of the budget, so a large change is noticed without a flood.
+ */
+export class SafetyAgent implements Agent {
+  private repo: { git: SimpleGit; root: string } | undefined;
+  private base: string | undefined;
+  private warnedAt = 1;
+  private readonly reportedDeps = new Set<string>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(private readonly ctx: AgentContext) {
+    for (const e of ctx.init.history ?? []) if (e.type === 'git_branch_ready') this.base = e.data.base_commit;
+  }
+
+  handle(m: CoordinatorToAgent): void {
+    if (m.type !== 'event') return;
+    const e = m.event;
+    if (e.type === 'git_branch_ready') this.base = e.data.base_commit;
+    if (e.type === 'task_completed') this.queue = this.queue.then(() => this.triage(e.data.task)).catch(() => undefined);
+  }
+
+  private async triage(task: string): Promise<void> {
+    if (!this.base) return;
+    this.repo ??= await openRepository(this.ctx.init.session.workspace, this.ctx.init.settings.git?.binary);
+    if (!this.repo) return;
+    const { git, root } = this.repo;
+    const complexity = this.ctx.init.settings.complexity;
+    const budget = BUDGETS[complexity];
+    const size = await changeSize(git, root, this.base);
+    const ratio = Math.max(size.files / budget.files, size.lines / budget.lines);
+    if (ratio > this.warnedAt) {
+      while (this.warnedAt < ratio) this.warnedAt *= 2;
+      this.ctx.emit({
+        type: 'safety_warning',
+        data: {
+          kind: 'complexity',
+          task,
+          message: `The change has grown to ${size.files} files and ${size.lines} lines, over the ${complexity} budget of ${budget.files} files and ${budget.lines} lines: review it, split the milestone, or declare a higher complexity.`,
+        },
+      });
+    }
+    if (complexity === 'simple') {
+      const added = (await newDependencies(git, root, this.base)).filter((d) => !this.reportedDeps.has(d));
+      if (added.length) {
+        added.forEach((d) => this.reportedDeps.add(d));
+        this.ctx.emit({ type: 'safety_warning', data: { kind: 'over_engineering', task, message: `A simple milestone added dependencies (${added.join(', ')}): check they are needed, or declare the milestone medium.` } });
+      }
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue;
+  }
+}

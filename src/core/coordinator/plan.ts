@@ -1,0 +1,90 @@
+import * as path from 'node:path';
+import type { Milestone, QualityGate, Task } from '../milestone/model';
+import { agentArgv, resolveProfiles } from '../milestone/profiles';
+import type { ProcessSpec } from '../agents/messages';
+import type { GateSummary, TaskSummary } from '../session/events';
+import type { SessionPaths } from '../session/layout';
+
+export function taskSummaries(m: Milestone): TaskSummary[] {
+  return m.tasks.map((t) => ({
+    id: t.id,
+    title: t.title,
+    depends_on: [...t.dependsOn],
+    kind: t.agent ? 'agent' : 'run',
+    command: t.agent ? `${t.agent}: ${t.prompt ?? ''}` : (t.run ?? ''),
+    retries: t.retries,
+  }));
+}
+
+export function gateSummaries(m: Milestone): GateSummary[] {
+  return m.quality.map((g) => ({ id: g.id, title: g.title, after: [...g.after], blocking: g.blocking }));
+}
+
+export interface SpecContext {
+  milestone: Milestone;
+  workspace: string;
+  paths: SessionPaths;
+  sessionId: string;
+  graceMs: number;
+  env: Record<string, string | undefined>;
+  profiles?: Record<string, readonly string[]>;
+}
+
+function baseEnv(ctx: SpecContext, extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(ctx.env)) if (v !== undefined) env[k] = v;
+  return {
+    ...env,
+    ...extra,
+    MILESTONE_ID: ctx.milestone.id,
+    MILESTONE_SESSION: ctx.sessionId,
+    MILESTONE_WORKSPACE: ctx.workspace,
+  };
+}
+
+/** How to run a task: its shell command, or its agent profile with the prompt as one argument. */
+export function taskSpec(ctx: SpecContext, task: Task, attempt: number): ProcessSpec {
+  let command: ProcessSpec['command'];
+  let shown: string;
+  if (task.agent) {
+    const profile = resolveProfiles(ctx.milestone.agents, ctx.profiles)[task.agent] ?? [task.agent, '{prompt}'];
+    const argv = agentArgv(profile, task.prompt ?? '');
+    command = { argv };
+    shown = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+  } else {
+    command = { shell: task.run ?? 'true' };
+    shown = task.run ?? '';
+  }
+  return {
+    command,
+    cwd: path.resolve(ctx.workspace, task.cwd ?? '.'),
+    env: baseEnv(ctx, { ...task.env, MILESTONE_TASK: task.id, MILESTONE_ATTEMPT: String(attempt) }),
+    logFile: ctx.paths.logFile(task.id),
+    ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
+    graceMs: ctx.graceMs,
+    header: `--- ${new Date().toISOString()} ${task.id} attempt ${attempt}: $ ${shown}`,
+  };
+}
+
+export function gateSpec(ctx: SpecContext, gate: QualityGate): ProcessSpec {
+  return {
+    command: { shell: gate.run },
+    cwd: ctx.workspace,
+    env: baseEnv(ctx, { MILESTONE_GATE: gate.id }),
+    logFile: ctx.paths.logFile(gate.id),
+    ...(gate.timeoutMs !== undefined ? { timeoutMs: gate.timeoutMs } : {}),
+    graceMs: ctx.graceMs,
+    header: `--- ${new Date().toISOString()} gate ${gate.id}: $ ${gate.run}`,
+  };
+}
+
+export function rollbackSpec(ctx: SpecContext, task: Task): ProcessSpec {
+  return {
+    command: { shell: task.rollback ?? 'true' },
+    cwd: path.resolve(ctx.workspace, task.cwd ?? '.'),
+    env: baseEnv(ctx, { ...task.env, MILESTONE_TASK: task.id, MILESTONE_ROLLBACK: '1' }),
+    logFile: ctx.paths.logFile(task.id),
+    graceMs: ctx.graceMs,
+    header: `--- ${new Date().toISOString()} rollback ${task.id}: $ ${task.rollback ?? ''}`,
+  };
+}

@@ -1,0 +1,184 @@
+// The one description of the milestone format. The parser checks against it, the language
+// server completes and documents from it, and the JSON Schema for `yamlValidation` is
+// generated from it, so the three cannot drift apart.
+
+export interface EnumValue {
+  value: string;
+  doc: string;
+}
+
+export type FieldSpec =
+  | { type: 'string'; doc: string; format?: 'id' | 'branch' | 'requirement' | 'command' | 'path' | 'text'; enum?: readonly EnumValue[] }
+  | { type: 'integer'; doc: string; minimum: number }
+  | { type: 'boolean'; doc: string }
+  | { type: 'duration'; doc: string }
+  | { type: 'object'; doc: string; fields: Readonly<Record<string, FieldSpec>>; required?: readonly string[] }
+  | { type: 'array'; doc: string; items: FieldSpec }
+  | { type: 'map'; doc: string; values: FieldSpec; keys: 'profile' | 'env' };
+
+export const MILESTONE_TYPES: readonly EnumValue[] = [
+  { value: 'development', doc: 'Builds a feature: git integration, safety checks and quality gates are deployed.' },
+  { value: 'testing', doc: 'Runs test suites: quality gates are the point, no complexity triage.' },
+  { value: 'deployment', doc: 'Ships something: git integration and quality gates, risky commands are refused unless allowed.' },
+  { value: 'custom', doc: 'Only the agents the file asks for (executors, and gates or git when configured).' },
+];
+
+export const COMPLEXITIES: readonly EnumValue[] = [
+  { value: 'simple', doc: 'Budget: 10 files, 300 changed lines, no new dependencies.' },
+  { value: 'medium', doc: 'Budget: 40 files, 2,000 changed lines.' },
+  { value: 'complex', doc: 'Budget: 200 files, 20,000 changed lines.' },
+];
+
+export const AUTO_COMMIT_MODES: readonly EnumValue[] = [
+  { value: 'task', doc: 'Commit after every completed task that changed files.' },
+  { value: 'threshold', doc: 'Commit when more than `threshold` files have changed.' },
+  { value: 'off', doc: 'Never commit automatically; only the final commit.' },
+];
+
+export const FAILURE_POLICIES: readonly EnumValue[] = [
+  { value: 'continue', doc: "Skip a failed task's dependents, finish the independent tasks, then fail the milestone." },
+  { value: 'stop', doc: 'Cancel everything still running at the first failure.' },
+];
+
+const idField = (doc: string): FieldSpec => ({ type: 'string', format: 'id', doc });
+const idList = (doc: string): FieldSpec => ({ type: 'array', doc, items: idField('A task id.') });
+const requirementList: FieldSpec = {
+  type: 'array',
+  doc: 'Tools that must be on PATH, each with an optional semver range, e.g. `node >=18` or `git`.',
+  items: { type: 'string', format: 'requirement', doc: 'A tool name and an optional semver range.' },
+};
+
+export const TASK_SPEC: FieldSpec = {
+  type: 'object',
+  doc: 'One unit of work: a shell command (`run`) or an AI coding-agent run (`agent` + `prompt`).',
+  required: ['id'],
+  fields: {
+    id: idField('Unique task id; used in `depends_on`, log file names and commit messages.'),
+    title: { type: 'string', format: 'text', doc: 'What the task does, in a few words.' },
+    description: { type: 'string', format: 'text', doc: 'Longer notes for people reading the milestone.' },
+    run: { type: 'string', format: 'command', doc: 'Shell command, run with `/bin/sh -c` in its own process group.' },
+    agent: { type: 'string', doc: 'Agent profile to run (`claude`, `codex`, `aider` or one from `agents`).' },
+    prompt: { type: 'string', format: 'text', doc: 'Prompt passed to the agent profile as one argument, never through a shell.' },
+    depends_on: idList('Tasks that must complete before this one starts.'),
+    requires: requirementList,
+    cwd: { type: 'string', format: 'path', doc: 'Working directory relative to the workspace; must stay inside it.' },
+    env: {
+      type: 'map',
+      keys: 'env',
+      doc: 'Extra environment variables for the task.',
+      values: { type: 'string', doc: 'Value (numbers and booleans are turned into text).' },
+    },
+    timeout: { type: 'duration', doc: 'Kill the task after this long, e.g. `90s`, `2m`, `1h`.' },
+    retries: { type: 'integer', minimum: 0, doc: 'How many times to retry a failed run (exponential backoff).' },
+    rollback: { type: 'string', format: 'command', doc: 'Shell command that undoes this task; run in reverse order when a failed milestone is rolled back.' },
+    allow_risky: { type: 'boolean', doc: 'Allow a command the safety check considers risky (e.g. `git push --force`).' },
+  },
+};
+
+export const GATE_SPEC: FieldSpec = {
+  type: 'object',
+  doc: 'A quality gate: a command (tests, type checks) whose failure can fail the milestone.',
+  required: ['id', 'run'],
+  fields: {
+    id: idField('Unique gate id (distinct from task ids).'),
+    title: { type: 'string', format: 'text', doc: 'What the gate checks.' },
+    run: { type: 'string', format: 'command', doc: 'Shell command; exit code 0 passes the gate.' },
+    after: idList('Run the gate as soon as these tasks complete; without it, the gate runs after all tasks.'),
+    blocking: { type: 'boolean', doc: 'A failing blocking gate fails the milestone (default true).' },
+    timeout: { type: 'duration', doc: 'Kill the gate after this long.' },
+  },
+};
+
+export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = {
+  type: 'object',
+  doc: 'A milestone: a graph of tasks run by a team of agents.',
+  required: ['id', 'tasks'],
+  fields: {
+    id: idField('Milestone id; the file should be `.milestones/<id>.yaml`.'),
+    title: { type: 'string', format: 'text', doc: 'Human title shown in the editor and the CLI.' },
+    description: { type: 'string', format: 'text', doc: 'Longer notes.' },
+    type: { type: 'string', enum: MILESTONE_TYPES, doc: 'Decides which agents are deployed.' },
+    complexity: { type: 'string', enum: COMPLEXITIES, doc: 'Declared size; the safety check warns when the change outgrows it.' },
+    branch: { type: 'string', format: 'branch', doc: 'Git branch for the work (default `milestone/<id>`).' },
+    executors: {
+      type: 'object',
+      doc: 'How many task executors may run at once.',
+      fields: {
+        min: { type: 'integer', minimum: 1, doc: 'Executors kept alive (default 1).' },
+        max: { type: 'integer', minimum: 1, doc: 'Upper limit (default: number of CPUs).' },
+      },
+    },
+    git: {
+      type: 'object',
+      doc: 'Git integration.',
+      fields: {
+        auto_commit: { type: 'string', enum: AUTO_COMMIT_MODES, doc: 'When to commit automatically (default `task`).' },
+        threshold: { type: 'integer', minimum: 1, doc: 'Changed-file count that triggers a commit in `threshold` mode (default 10).' },
+        push: { type: 'boolean', doc: 'Push the branch to its upstream (or `origin`) at the end (default false).' },
+      },
+    },
+    requires: requirementList,
+    quality: { type: 'array', doc: 'Quality gates.', items: GATE_SPEC },
+    agents: {
+      type: 'map',
+      keys: 'profile',
+      doc: 'Agent profiles: a name and the argument vector to run, with `{prompt}` where the prompt goes.',
+      values: { type: 'array', doc: 'Argument vector, e.g. `["claude", "-p", "{prompt}"]`.', items: { type: 'string', doc: 'One argument.' } },
+    },
+    on_failure: { type: 'string', enum: FAILURE_POLICIES, doc: 'What a task failure does to the rest (default `continue`).' },
+    stall_after: { type: 'duration', doc: 'Raise an alert when a running task prints nothing for this long (default 5m).' },
+    tasks: { type: 'array', doc: 'The tasks of the milestone.', items: TASK_SPEC },
+  },
+};
+
+/** The spec at a path of keys (array indexes are skipped), for completion and hover. */
+export function specAt(path: readonly (string | number)[]): FieldSpec | undefined {
+  let spec: FieldSpec | undefined = MILESTONE_SPEC;
+  for (const seg of path) {
+    if (!spec) return undefined;
+    if (typeof seg === 'number') {
+      spec = spec.type === 'array' ? spec.items : undefined;
+    } else if (spec.type === 'object') {
+      spec = spec.fields[seg];
+    } else if (spec.type === 'map') {
+      spec = spec.values;
+    } else if (spec.type === 'array') {
+      spec = spec.items.type === 'object' ? spec.items.fields[seg] : undefined;
+    } else {
+      return undefined;
+    }
+  }
+  return spec;
+}
+
+/** JSON Schema (draft-07) for editors that validate YAML with one, e.g. the Red Hat YAML extension. */
+export function toJsonSchema(spec: FieldSpec = MILESTONE_SPEC): Record<string, unknown> {
+  const base = { description: spec.doc };
+  switch (spec.type) {
+    case 'string':
+      if (spec.enum) return { ...base, type: 'string', enum: spec.enum.map((e) => e.value) };
+      if (spec.format === 'id') return { ...base, type: 'string', pattern: '^[a-z0-9][a-z0-9._-]{0,63}$' };
+      return { ...base, type: 'string' };
+    case 'integer':
+      return { ...base, type: 'integer', minimum: spec.minimum };
+    case 'boolean':
+      return { ...base, type: 'boolean' };
+    case 'duration':
+      return { ...base, anyOf: [{ type: 'number', minimum: 0 }, { type: 'string', pattern: '^((\\d+(\\.\\d+)?)(ms|s|m|h))+$|^\\d+(\\.\\d+)?$' }] };
+    case 'array':
+      return { ...base, type: 'array', items: toJsonSchema(spec.items) };
+    case 'map':
+      return {
+        ...base,
+        type: 'object',
+        additionalProperties: spec.keys === 'env' ? { type: ['string', 'number', 'boolean'] } : toJsonSchema(spec.values),
+      };
+    case 'object': {
+      const properties: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(spec.fields)) properties[k] = toJsonSchema(v);
+      const schema: Record<string, unknown> = { ...base, type: 'object', properties, additionalProperties: false };
+      if (spec.required?.length) schema.required = [...spec.required];
+      return spec === MILESTONE_SPEC ? { $schema: 'http://json-schema.org/draft-07/schema#', title: 'Milestone', ...schema } : schema;
+    }
+  }
+}

@@ -1,0 +1,134 @@
+import type { Diagnostic } from '../milestone/diagnostics';
+
+export interface TaskSummary {
+  id: string;
+  title: string;
+  depends_on: string[];
+  kind: 'run' | 'agent';
+  /** What runs: the shell command, or the agent profile name. */
+  command: string;
+  retries: number;
+}
+
+export interface GateSummary {
+  id: string;
+  title: string;
+  after: string[];
+  blocking: boolean;
+}
+
+export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
+export type AgentStatus = 'starting' | 'idle' | 'busy' | 'unresponsive' | 'terminated';
+export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal';
+export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error' | 'agent_crashed' | 'dependency_check' | 'safety';
+
+/** Payload of every journal event, by type. Task events carry the task id as `task`. */
+export interface EventData {
+  session_started: {
+    milestone_id: string;
+    milestone_file: string;
+    workspace: string;
+    title: string;
+    type: string;
+    complexity: string;
+    tasks: TaskSummary[];
+    gates: GateSummary[];
+    executors: { min: number; max: number };
+    on_failure: 'continue' | 'stop';
+    pid: number;
+    host: string;
+  };
+  session_paused: { reason: string; by: 'user' | 'git_conflict' | 'dependency_issues' | 'safety' };
+  /**
+   * `recovery`: a new coordinator took over an interrupted or finished session; `tasks` is
+   * the task list re-read from the milestone file (completed tasks that are still in it
+   * stay completed). `user`: a paused session goes on.
+   */
+  session_resumed: { by: 'user' | 'recovery'; pid: number; requeued: string[]; reset: string[]; tasks?: TaskSummary[]; gates?: GateSummary[]; torn_line?: number };
+  session_interrupted: { reason: 'stopped' | 'signal' | 'journal_failure' | 'paused'; detail?: string };
+  agent_registered: { agent: string; kind: AgentKind; startup_ms: number; subscriptions: string[] };
+  agent_state_changed: { agent: string; status: AgentStatus; current_task: string | null };
+  agent_terminated: { agent: string; reason: 'scaled_down' | 'crashed' | 'unresponsive' | 'session_end'; detail?: string };
+  agent_recovered: { agent: string; kind: AgentKind; requeued: string[]; recovery_ms: number };
+  task_queued: { task: string; attempt: number; priority: number };
+  task_started: { task: string; agent: string; attempt: number; pid: number; command: string };
+  task_completed: { task: string; agent: string; attempt: number; duration_ms: number };
+  task_failed: {
+    task: string;
+    agent: string | null;
+    attempt: number;
+    duration_ms: number;
+    exit_code: number | null;
+    signal: string | null;
+    reason: TaskFailureReason;
+    message: string;
+    /** No retry follows. */
+    final: boolean;
+  };
+  task_retrying: { task: string; attempt: number; delay_ms: number };
+  task_cancelled: { task: string; reason: string };
+  task_skipped: { task: string; because: string; reason: string };
+  /** Back to pending, e.g. a dependent skipped because of a task the user retries. */
+  task_reset: { task: string; reason: string };
+  dependency_issues: { source: 'start' | 'file_changed' | 'task_failed' | 'tool_check'; critical: boolean; issues: Diagnostic[] };
+  quality_gate_started: { gate: string; pid: number };
+  quality_gate_passed: { gate: string; duration_ms: number };
+  quality_gate_failed: { gate: string; duration_ms: number; exit_code: number | null; blocking: boolean; message: string };
+  git_branch_ready: { branch: string; base_commit: string; created: boolean; repository: string };
+  git_unavailable: { reason: string };
+  auto_commit: { sha: string; files: number; message: string; reason: 'task' | 'threshold' | 'final'; task?: string };
+  git_conflict: { kind: 'unmerged' | 'merge' | 'rebase' | 'diverged'; detail: string };
+  git_pushed: { remote: string; branch: string };
+  git_error: { operation: string; message: string };
+  safety_warning: { kind: 'complexity' | 'over_engineering' | 'risky_command'; message: string; task?: string };
+  alert: { kind: AlertKind; message: string; task?: string; agent?: string };
+  progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; eta_ms: number | null };
+  rollback_started: { tasks: string[] };
+  rollback_step: { task: string; ok: boolean; exit_code: number | null };
+  rollback_completed: { ok: boolean };
+  milestone_completed: { duration_ms: number; tasks: number };
+  milestone_failed: { duration_ms: number; failed: string[]; skipped: string[]; gates_failed: string[]; reason: string };
+}
+
+export type EventType = keyof EventData;
+
+export interface JournalEventOf<K extends EventType> {
+  seq: number;
+  timestamp: string;
+  type: K;
+  data: EventData[K];
+  session: string;
+}
+
+/** Discriminated union over `type`: narrowing on it types `data`. */
+export type JournalEvent = { [K in EventType]: JournalEventOf<K> }[EventType];
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'session_started', 'session_paused', 'session_resumed', 'session_interrupted',
+  'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered',
+  'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'task_reset',
+  'dependency_issues', 'quality_gate_started', 'quality_gate_passed', 'quality_gate_failed',
+  'git_branch_ready', 'git_unavailable', 'auto_commit', 'git_conflict', 'git_pushed', 'git_error',
+  'safety_warning', 'alert', 'progress', 'rollback_started', 'rollback_step', 'rollback_completed',
+  'milestone_completed', 'milestone_failed',
+];
+
+const KNOWN = new Set<string>(EVENT_TYPES);
+
+/** Shape check for a line read back from disk (or from another process). */
+export function isJournalEvent(value: unknown): value is JournalEvent {
+  if (!value || typeof value !== 'object') return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.seq === 'number' &&
+    Number.isInteger(v.seq) &&
+    typeof v.timestamp === 'string' &&
+    typeof v.type === 'string' &&
+    KNOWN.has(v.type) &&
+    typeof v.session === 'string' &&
+    typeof v.data === 'object' &&
+    v.data !== null
+  );
+}
+
+export const TERMINAL_EVENTS: ReadonlySet<EventType> = new Set(['milestone_completed', 'milestone_failed', 'session_interrupted']);

@@ -1,0 +1,335 @@
+import type { Diagnostic } from '../milestone/diagnostics';
+import type { AgentKind, AgentStatus, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
+
+export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+export type SessionStatus = 'starting' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted';
+export type GateStatus = 'pending' | 'running' | 'passed' | 'failed';
+
+export interface TaskState {
+  id: string;
+  title: string;
+  dependsOn: string[];
+  kind: 'run' | 'agent';
+  command: string;
+  status: TaskStatus;
+  attempts: number;
+  agent: string | null;
+  pid: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  exitCode: number | null;
+  message: string | null;
+  /** The failed dependency that made this task skip. */
+  blockedBy: string | null;
+}
+
+export interface AgentState {
+  id: string;
+  kind: AgentKind;
+  status: AgentStatus;
+  currentTask: string | null;
+  registeredAt: string;
+  terminatedAt: string | null;
+  tasksCompleted: number;
+  errors: number;
+  busyMs: number;
+  busySince: string | null;
+  restarts: number;
+}
+
+export interface GateState extends GateSummary {
+  status: GateStatus;
+  durationMs: number | null;
+  message: string | null;
+}
+
+export interface SessionState {
+  id: string;
+  milestoneId: string;
+  milestoneFile: string;
+  workspace: string;
+  title: string;
+  type: string;
+  status: SessionStatus;
+  pauseReason: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  pid: number | null;
+  tasks: Map<string, TaskState>;
+  taskOrder: string[];
+  agents: Map<string, AgentState>;
+  gates: Map<string, GateState>;
+  branch: string | null;
+  baseCommit: string | null;
+  commits: { sha: string; message: string; files: number; task?: string }[];
+  issues: Diagnostic[];
+  alerts: (EventData['alert'] & { at: string })[];
+  warnings: (EventData['safety_warning'] & { at: string })[];
+  progress: EventData['progress'] | null;
+  lastSeq: number;
+  lastEventAt: string | null;
+  result: { ok: boolean; reason: string } | null;
+}
+
+export function emptySessionState(id: string): SessionState {
+  return {
+    id,
+    milestoneId: '',
+    milestoneFile: '',
+    workspace: '',
+    title: '',
+    type: 'development',
+    status: 'starting',
+    pauseReason: null,
+    startedAt: null,
+    endedAt: null,
+    pid: null,
+    tasks: new Map(),
+    taskOrder: [],
+    agents: new Map(),
+    gates: new Map(),
+    branch: null,
+    baseCommit: null,
+    commits: [],
+    issues: [],
+    alerts: [],
+    warnings: [],
+    progress: null,
+    lastSeq: 0,
+    lastEventAt: null,
+    result: null,
+  };
+}
+
+function newTask(t: TaskSummary): TaskState {
+  return {
+    id: t.id,
+    title: t.title,
+    dependsOn: t.depends_on,
+    kind: t.kind,
+    command: t.command,
+    status: 'pending',
+    attempts: 0,
+    agent: null,
+    pid: null,
+    startedAt: null,
+    endedAt: null,
+    durationMs: null,
+    exitCode: null,
+    message: null,
+    blockedBy: null,
+  };
+}
+
+const since = (from: string | null, to: string): number => (from ? Math.max(0, Date.parse(to) - Date.parse(from)) : 0);
+
+/**
+ * The session as the journal says it is. Replaying every event through this gives the
+ * same state the coordinator had; the CLI's status, resume, and the editor's views all
+ * read the session through it.
+ */
+export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
+  s.lastSeq = e.seq;
+  s.lastEventAt = e.timestamp;
+  const task = 'task' in e.data && typeof e.data.task === 'string' ? s.tasks.get(e.data.task) : undefined;
+  switch (e.type) {
+    case 'session_started': {
+      const d = e.data;
+      s.milestoneId = d.milestone_id;
+      s.milestoneFile = d.milestone_file;
+      s.workspace = d.workspace;
+      s.title = d.title;
+      s.type = d.type;
+      s.status = 'running';
+      s.startedAt = e.timestamp;
+      s.pid = d.pid;
+      s.tasks = new Map(d.tasks.map((t) => [t.id, newTask(t)]));
+      s.taskOrder = d.tasks.map((t) => t.id);
+      s.gates = new Map(d.gates.map((g) => [g.id, { ...g, status: 'pending', durationMs: null, message: null }]));
+      break;
+    }
+    case 'session_paused':
+      s.status = 'paused';
+      s.pauseReason = e.data.reason;
+      break;
+    case 'session_resumed':
+      s.status = 'running';
+      s.pauseReason = null;
+      s.endedAt = null;
+      s.result = null;
+      s.pid = e.data.pid;
+      if (e.data.tasks) {
+        const old = s.tasks;
+        s.tasks = new Map(e.data.tasks.map((t) => {
+          const prev = old.get(t.id);
+          return [t.id, prev ? { ...prev, title: t.title, dependsOn: t.depends_on, kind: t.kind, command: t.command } : newTask(t)];
+        }));
+        s.taskOrder = e.data.tasks.map((t) => t.id);
+      }
+      if (e.data.gates) {
+        const old = s.gates;
+        s.gates = new Map(e.data.gates.map((g) => [g.id, old.get(g.id)?.status === 'passed' ? { ...old.get(g.id)!, ...g } : { ...g, status: 'pending', durationMs: null, message: null }]));
+      }
+      for (const id of [...e.data.requeued, ...e.data.reset]) {
+        const t = s.tasks.get(id);
+        if (t) Object.assign(t, { status: 'pending', pid: null, agent: null, blockedBy: null, message: null, endedAt: null });
+      }
+      if (e.data.by === 'recovery') {
+        for (const a of s.agents.values()) a.status = 'terminated';
+        for (const g of s.gates.values()) if (g.status !== 'passed') Object.assign(g, { status: 'pending', message: null });
+      }
+      break;
+    case 'session_interrupted':
+      s.status = 'interrupted';
+      s.endedAt = e.timestamp;
+      s.result = { ok: false, reason: e.data.detail ?? e.data.reason };
+      for (const a of s.agents.values()) a.status = 'terminated';
+      break;
+    case 'agent_registered': {
+      const prev = s.agents.get(e.data.agent);
+      s.agents.set(e.data.agent, {
+        id: e.data.agent,
+        kind: e.data.kind,
+        status: 'idle',
+        currentTask: null,
+        registeredAt: e.timestamp,
+        terminatedAt: null,
+        tasksCompleted: prev?.tasksCompleted ?? 0,
+        errors: prev?.errors ?? 0,
+        busyMs: prev?.busyMs ?? 0,
+        busySince: null,
+        restarts: prev?.restarts ?? 0,
+      });
+      break;
+    }
+    case 'agent_state_changed': {
+      const a = s.agents.get(e.data.agent);
+      if (!a) break;
+      if (a.status === 'busy' && e.data.status !== 'busy') a.busyMs += since(a.busySince, e.timestamp);
+      if (e.data.status === 'busy' && a.status !== 'busy') a.busySince = e.timestamp;
+      a.status = e.data.status;
+      a.currentTask = e.data.current_task;
+      break;
+    }
+    case 'agent_terminated': {
+      const a = s.agents.get(e.data.agent);
+      if (a) {
+        if (a.status === 'busy') a.busyMs += since(a.busySince, e.timestamp);
+        a.status = 'terminated';
+        a.terminatedAt = e.timestamp;
+        a.currentTask = null;
+        if (e.data.reason === 'crashed' || e.data.reason === 'unresponsive') a.errors++;
+      }
+      break;
+    }
+    case 'agent_recovered': {
+      const a = s.agents.get(e.data.agent);
+      if (a) a.restarts++;
+      break;
+    }
+    case 'task_queued':
+      if (task) Object.assign(task, { status: 'queued', blockedBy: null, message: null });
+      break;
+    case 'task_started':
+      if (task) Object.assign(task, { status: 'running', attempts: e.data.attempt, agent: e.data.agent, pid: e.data.pid, startedAt: e.timestamp, endedAt: null, exitCode: null, message: null });
+      break;
+    case 'task_completed':
+      if (task) Object.assign(task, { status: 'completed', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: 0, pid: null });
+      bump(s, e.data.agent, 'tasksCompleted');
+      break;
+    case 'task_failed':
+      if (task) Object.assign(task, { status: e.data.final ? 'failed' : 'retrying', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: e.data.exit_code, message: e.data.message, pid: null, attempts: Math.max(task.attempts, e.data.attempt) });
+      if (e.data.agent) bump(s, e.data.agent, 'errors');
+      break;
+    case 'task_retrying':
+      if (task) task.status = 'retrying';
+      break;
+    case 'task_cancelled':
+      if (task) Object.assign(task, { status: 'cancelled', endedAt: e.timestamp, message: e.data.reason, pid: null });
+      break;
+    case 'task_reset':
+      if (task) Object.assign(task, { status: 'pending', blockedBy: null, message: null, endedAt: null, pid: null });
+      break;
+    case 'task_skipped':
+      if (task) Object.assign(task, { status: 'skipped', blockedBy: e.data.because, message: e.data.reason });
+      break;
+    case 'dependency_issues':
+      s.issues = e.data.issues;
+      break;
+    case 'quality_gate_started': {
+      const g = s.gates.get(e.data.gate);
+      if (g) g.status = 'running';
+      break;
+    }
+    case 'quality_gate_passed':
+    case 'quality_gate_failed': {
+      const g = s.gates.get(e.data.gate);
+      if (g) Object.assign(g, { status: e.type === 'quality_gate_passed' ? 'passed' : 'failed', durationMs: e.data.duration_ms, message: e.type === 'quality_gate_failed' ? e.data.message : null });
+      break;
+    }
+    case 'git_branch_ready':
+      s.branch = e.data.branch;
+      s.baseCommit = e.data.base_commit;
+      break;
+    case 'auto_commit':
+      s.commits.push({ sha: e.data.sha, message: e.data.message, files: e.data.files, ...(e.data.task ? { task: e.data.task } : {}) });
+      break;
+    case 'alert':
+      s.alerts.push({ ...e.data, at: e.timestamp });
+      break;
+    case 'safety_warning':
+      s.warnings.push({ ...e.data, at: e.timestamp });
+      break;
+    case 'progress':
+      s.progress = e.data;
+      break;
+    case 'milestone_completed':
+      s.status = 'completed';
+      s.endedAt = e.timestamp;
+      s.result = { ok: true, reason: 'all tasks completed' };
+      break;
+    case 'milestone_failed':
+      s.status = 'failed';
+      s.endedAt = e.timestamp;
+      s.result = { ok: false, reason: e.data.reason };
+      break;
+    default:
+      break;
+  }
+  return s;
+}
+
+function bump(s: SessionState, agentId: string, field: 'tasksCompleted' | 'errors'): void {
+  const a = s.agents.get(agentId);
+  if (a) a[field]++;
+}
+
+export function replay(sessionId: string, events: readonly JournalEvent[]): SessionState {
+  const s = emptySessionState(sessionId);
+  for (const e of events) applyEvent(s, e);
+  return s;
+}
+
+export interface TaskCounts {
+  total: number;
+  completed: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  running: number;
+  pending: number;
+}
+
+export function countTasks(s: SessionState): TaskCounts {
+  const c: TaskCounts = { total: s.tasks.size, completed: 0, failed: 0, skipped: 0, cancelled: 0, running: 0, pending: 0 };
+  for (const t of s.tasks.values()) {
+    if (t.status === 'completed') c.completed++;
+    else if (t.status === 'failed') c.failed++;
+    else if (t.status === 'skipped') c.skipped++;
+    else if (t.status === 'cancelled') c.cancelled++;
+    else if (t.status === 'running') c.running++;
+    else c.pending++;
+  }
+  return c;
+}
