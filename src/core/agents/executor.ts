@@ -24,14 +24,15 @@ export class ExecutorAgent implements Agent {
       this.ctx.send({ type: 'task_exit', task, attempt, outcome: 'spawn_error', exitCode: null, signal: null, durationMs: 0, message: `executor ${this.ctx.agent} is already running ${this.running.task}` });
       return;
     }
-    const proc = new RunningProcess(spec, (line) => this.output(task, line));
-    this.running = { task, process: proc };
-    // The pid is known once spawn returns, which happens before the first await in start().
-    queueMicrotask(() => {
-      this.ctx.send({ type: 'task_started', task, attempt, pid: proc.pid });
-      if (attempt === 1 && failpoint('executor.crash_on') === task) throw new Error(`failpoint executor.crash_on=${task}`);
-      if (attempt === 1 && failpoint('executor.hang_on') === task) for (;;) { /* blocks the thread: no heartbeats */ }
+    const proc = new RunningProcess(spec, {
+      onLine: (line) => this.output(task, line),
+      onSpawn: (pid) => {
+        this.ctx.send({ type: 'task_started', task, attempt, pid });
+        if (attempt === 1 && failpoint('executor.crash_on') === task) setImmediate(() => { throw new Error(`failpoint executor.crash_on=${task}`); });
+        if (attempt === 1 && failpoint('executor.hang_on') === task) setImmediate(() => { for (;;) { /* blocks the thread: no heartbeats */ } });
+      },
     });
+    this.running = { task, process: proc };
     void proc.done.then((r) => {
       this.flushOutput(task);
       this.running = undefined;

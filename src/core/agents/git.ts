@@ -156,12 +156,16 @@ export class GitAgent implements Agent {
   }
 
   private async commitAll(git: SimpleGit, message: string, reason: 'task' | 'threshold' | 'final', task?: string): Promise<void> {
-    await git.add(['-A']);
+    // --verbose so the command prints something: simple-git waits 50ms after a silent one.
+    await git.raw(['add', '-A', '--verbose']);
     const staged = (await git.diff(['--cached', '--name-only'])).split('\n').filter(Boolean);
     if (staged.length === 0) return;
-    const result = await git.commit(message);
+    await git.raw(['commit', '--quiet', '--no-edit', '-m', message, '--verbose']).catch(async (err: unknown) => {
+      // A commit with nothing left (a hook restaged files) is not an error worth stopping for.
+      if (!/nothing (added )?to commit/.test((err as Error).message)) throw err;
+    });
     const sha = (await git.revparse(['HEAD'])).trim();
-    this.ctx.emit({ type: 'auto_commit', data: { sha: sha || result.commit, files: staged.length, message, reason, ...(task ? { task } : {}) } });
+    this.ctx.emit({ type: 'auto_commit', data: { sha, files: staged.length, message, reason, ...(task ? { task } : {}) } });
   }
 
   private async finish(message: string): Promise<void> {

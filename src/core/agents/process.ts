@@ -38,7 +38,7 @@ export class RunningProcess {
 
   constructor(
     readonly spec: ProcessSpec,
-    private readonly onLine?: (line: string) => void,
+    private readonly hooks: { onSpawn?: (pid: number) => void; onLine?: (line: string) => void } = {},
   ) {
     this.done = this.start();
   }
@@ -71,9 +71,10 @@ export class RunningProcess {
       }
       this.child = child;
       this.pid = child.pid ?? 0;
+      if (this.pid) this.hooks.onSpawn?.(this.pid);
       const onData = (chunk: Buffer): void => {
         log.write(chunk);
-        if (this.onLine) this.trackLine(chunk.toString('utf8'));
+        if (this.hooks.onLine) this.trackLine(chunk.toString('utf8'));
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
@@ -112,11 +113,11 @@ export class RunningProcess {
     for (let i = lines.length - 1; i >= 0; i--) {
       const line = lines[i]!.trim();
       if (line) {
-        this.onLine?.(line);
+        this.hooks.onLine?.(line);
         return;
       }
     }
-    if (this.partial.trim()) this.onLine?.(this.partial.trim());
+    if (this.partial.trim()) this.hooks.onLine?.(this.partial.trim());
   }
 
   cancel(): void {

@@ -14,9 +14,8 @@ export class QualityGateAgent implements Agent {
   }
 
   private async run(gate: string, blocking: boolean, spec: ProcessSpec): Promise<void> {
-    const proc = new RunningProcess(spec);
+    const proc = new RunningProcess(spec, { onSpawn: (pid) => this.ctx.emit({ type: 'quality_gate_started', data: { gate, pid } }) });
     this.current = proc;
-    queueMicrotask(() => this.ctx.emit({ type: 'quality_gate_started', data: { gate, pid: proc.pid } }));
     const r = await proc.done;
     this.current = undefined;
     if (r.exitCode === 0 && !r.timedOut) {

@@ -107,7 +107,7 @@ export class Coordinator {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly gatesRunning = new Set<string>();
   private readonly gatesStarted = new Set<string>();
-  private readonly gitWaiters: { kind: 'git_prepared' | 'git_done'; resolve: (m: AgentToCoordinator) => void }[] = [];
+  private readonly gitWaiters: { kind: 'git_prepared' | 'finish'; resolve: (m: AgentToCoordinator) => void }[] = [];
   private rollbackWaiter: ((ok: boolean) => void) | undefined;
   private readonly graph: TaskGraph;
   private readonly priority: Map<string, number>;
@@ -115,7 +115,7 @@ export class Coordinator {
   private readonly tasks: Map<string, Task>;
   private readonly specContext: SpecContext;
   private readonly cpu = new CpuSampler();
-  private lastCpu = { at: 0, value: 0 };
+  private lastCpu = { at: Date.now(), value: 0 };
   private pressureAlerted = false;
   private executorSeq = 0;
   private spawning = 0;
@@ -330,7 +330,7 @@ export class Coordinator {
     return true;
   }
 
-  private waitForGit(kind: 'git_prepared' | 'git_done'): Promise<AgentToCoordinator> {
+  private waitForGit(kind: 'git_prepared' | 'finish'): Promise<AgentToCoordinator> {
     return new Promise((resolve) => this.gitWaiters.push({ kind, resolve }));
   }
 
@@ -551,7 +551,8 @@ export class Coordinator {
         return;
       case 'git_prepared':
       case 'git_done': {
-        const i = this.gitWaiters.findIndex((w) => w.kind === m.type);
+        const kind = m.type === 'git_prepared' ? 'git_prepared' : m.operation === 'finish' ? 'finish' : undefined;
+        const i = this.gitWaiters.findIndex((w) => w.kind === kind);
         if (i >= 0) this.gitWaiters.splice(i, 1)[0]!.resolve(m);
         return;
       }
@@ -619,7 +620,11 @@ export class Coordinator {
         this.enqueue(task);
       }
     }
-    if (agent.kind === 'git') for (const w of this.gitWaiters.splice(0)) w.resolve({ type: w.kind === 'git_prepared' ? 'git_prepared' : 'git_done', ok: false, available: true, operation: 'commit', error: 'the git agent crashed' } as AgentToCoordinator);
+    if (agent.kind === 'git') {
+      for (const w of this.gitWaiters.splice(0)) {
+        w.resolve(w.kind === 'git_prepared' ? { type: 'git_prepared', ok: false, available: true, error: 'the git agent crashed' } : { type: 'git_done', operation: 'finish', ok: false, error: 'the git agent crashed' });
+      }
+    }
     if (agent.kind === 'workflow') {
       this.rollbackWaiter?.(false);
       this.rollbackWaiter = undefined;
@@ -723,12 +728,14 @@ export class Coordinator {
   private underPressure(): boolean {
     const ceiling = this.options.resourceCeiling ?? 0.8;
     const now = Date.now();
-    // Sample windows shorter than 100ms say more about scheduling noise than about load.
-    if (now - this.lastCpu.at >= 100) this.lastCpu = { at: now, value: this.cpu.sample() };
-    const over = this.lastCpu.value > ceiling || memoryPressure() > ceiling;
+    // CPU is judged over windows of at least a second: shorter ones mostly measure the
+    // bursts of starting workers, and would stop the pool from growing at the very start.
+    if (now - this.lastCpu.at >= 1000) this.lastCpu = { at: now, value: this.cpu.sample() };
+    const mem = memoryPressure();
+    const over = this.lastCpu.value > ceiling || mem > ceiling;
     if (over && !this.pressureAlerted) {
       this.pressureAlerted = true;
-      this.record('alert', { kind: 'resource_pressure', message: `CPU at ${Math.round(this.lastCpu.value * 100)}%, memory at ${Math.round(memoryPressure() * 100)}% (ceiling ${Math.round(ceiling * 100)}%): not starting more executors for now.` });
+      this.record('alert', { kind: 'resource_pressure', message: `CPU at ${Math.round(this.lastCpu.value * 100)}%, memory at ${Math.round(mem * 100)}% (ceiling ${Math.round(ceiling * 100)}%): not starting more executors for now.` });
     }
     if (!over) this.pressureAlerted = false;
     return over;
@@ -936,7 +943,7 @@ export class Coordinator {
     if (ok) {
       const git = this.pool.get('git');
       if (git && this.gitAvailable) {
-        const reply = this.waitForGit('git_done');
+        const reply = this.waitForGit('finish');
         this.pool.send(git, { type: 'git_finish', message: `${this.milestone.id}: ${this.milestone.title.replace(/\s+/g, ' ').trim()} (milestone complete)` });
         await reply;
       }
@@ -995,10 +1002,12 @@ export class Coordinator {
     // Every event reaches its subscribers before they are asked to shut down.
     await this.journal.drain().catch(() => undefined);
     await new Promise((resolve) => setImmediate(resolve));
+    // The terminal event already says every agent ends with the session (the replay marks
+    // them terminated), so the journal's last line stays the one that says how it ended.
     const agents = this.pool.all();
-    for (const a of agents) if (!this.journal.failed) this.record('agent_terminated', { agent: a.id, reason: 'session_end' });
     await Promise.all(agents.map((a) => this.pool.retire(a, 3000)));
     this.closed = true;
+    for (const id of this.state.agents.keys()) this.writeAgentRecord(id);
     await this.journal.drain().catch(() => undefined);
     await this.writeSessionRecord().catch(() => undefined);
     await this.writeAgentLists().catch(() => undefined);

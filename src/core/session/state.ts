@@ -184,7 +184,7 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
       s.status = 'interrupted';
       s.endedAt = e.timestamp;
       s.result = { ok: false, reason: e.data.detail ?? e.data.reason };
-      for (const a of s.agents.values()) a.status = 'terminated';
+      endAgents(s, e.timestamp);
       break;
     case 'agent_registered': {
       const prev = s.agents.get(e.data.agent);
@@ -288,16 +288,29 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
       s.status = 'completed';
       s.endedAt = e.timestamp;
       s.result = { ok: true, reason: 'all tasks completed' };
+      endAgents(s, e.timestamp);
       break;
     case 'milestone_failed':
       s.status = 'failed';
       s.endedAt = e.timestamp;
       s.result = { ok: false, reason: e.data.reason };
+      endAgents(s, e.timestamp);
       break;
     default:
       break;
   }
   return s;
+}
+
+/** Agents end with their session. */
+function endAgents(s: SessionState, at: string): void {
+  for (const a of s.agents.values()) {
+    if (a.status === 'terminated') continue;
+    if (a.status === 'busy') a.busyMs += since(a.busySince, at);
+    a.status = 'terminated';
+    a.terminatedAt = at;
+    a.currentTask = null;
+  }
 }
 
 function bump(s: SessionState, agentId: string, field: 'tasksCompleted' | 'errors'): void {

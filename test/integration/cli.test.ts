@@ -1,0 +1,295 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { cleanupTempDirs, git, isAlive, journalOf, lines, runCli, workspace } from './helpers';
+
+const DIAMOND = `id: diamond
+title: Diamond
+executors: { max: 4 }
+quality:
+  - { id: check, run: "test -f d.txt", after: [d] }
+tasks:
+  - id: a
+    title: "Make a"
+    run: echo a >> runs.log && echo a > a.txt
+  - id: b
+    run: sleep 0.2 && echo b >> runs.log && echo b > b.txt
+    depends_on: [a]
+  - id: c
+    run: sleep 0.2 && echo c >> runs.log && echo c > c.txt
+    depends_on: [a]
+  - id: d
+    run: echo d >> runs.log && cat b.txt c.txt > d.txt
+    depends_on: [b, c]
+`;
+
+function sessionIdFrom(stdout: string): string {
+  const m = /session ([a-z0-9._-]+)/.exec(stdout);
+  assert.ok(m, `no session id in:\n${stdout}`);
+  return m[1]!;
+}
+
+describe('milestone-agents CLI', function () {
+  after(cleanupTempDirs);
+
+  it('validate: a valid file exits 0, an invalid one exits 2 naming file, line and fix', async () => {
+    const ok = await workspace(DIAMOND, { git: false });
+    const good = await runCli(['validate', ok.file], { cwd: ok.dir });
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /valid — 4 tasks, 1 gates/);
+
+    const bad = await workspace('id: bad\ntasks:\n  - id: a\n    run: echo\n    depends_on: [zz]\n  - id: a\n    rn: echo\n', { git: false });
+    const r = await runCli(['validate', bad.file], { cwd: bad.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /\.milestones\/bad\.yaml:5:18: error \[unknown-dependency\] Task "a" depends on "zz"/);
+    assert.match(r.stdout, /\.milestones\/bad\.yaml:6:9: error \[duplicate-id\] Task id "a" is already used on line 3/);
+    assert.match(r.stdout, /:7:5: error \[unknown-key\] Unknown key "rn" in task "a"\. Did you mean "run"\?/);
+
+    const json = await runCli(['validate', bad.file, '--json'], { cwd: bad.dir });
+    const diags = JSON.parse(json.stdout) as { code: string; range: { start: { line: number } } }[];
+    assert.deepEqual(diags.map((d) => d.code).sort(), ['duplicate-id', 'task-command', 'unknown-dependency', 'unknown-key']);
+  });
+
+  it('usage errors exit 2 with help; a missing file says which', async () => {
+    const w = await workspace(DIAMOND, { git: false });
+    assert.equal((await runCli([], { cwd: w.dir })).code, 2);
+    const unknown = await runCli(['frobnicate'], { cwd: w.dir });
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /Unknown command "frobnicate"/);
+    const missing = await runCli(['run', 'nope.yaml'], { cwd: w.dir });
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /Cannot read milestone file .*nope\.yaml: it does not exist/);
+    const badExec = await runCli(['run', w.file, '--executors', 'zero'], { cwd: w.dir });
+    assert.equal(badExec.code, 2);
+    assert.match(badExec.stderr, /--executors must be a whole number/);
+    assert.equal((await runCli(['--help'], { cwd: w.dir })).code, 0);
+  });
+
+  it('run: completes a diamond with commits per task and the session layout of the design', async () => {
+    const w = await workspace(DIAMOND);
+    const r = await runCli(['run', w.file], { cwd: w.dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /✓ Diamond: completed 4\/4 tasks/);
+    assert.match(r.stdout, /progress 4\/4 \(100%\)/);
+    const runs = await lines(path.join(w.dir, 'runs.log'));
+    assert.equal(runs[0], 'a');
+    assert.equal(runs[3], 'd');
+    assert.deepEqual([...runs].sort(), ['a', 'b', 'c', 'd']);
+
+    assert.equal(git(w.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'milestone/diamond');
+    // Tasks b and c run side by side in one tree, so which commit holds which of their
+    // files depends on timing; `a` runs alone, and its commit is its own.
+    const log = git(w.dir, 'log', '--format=%s').split('\n');
+    assert.equal(log[log.length - 1], 'initial');
+    assert.ok(log.includes('diamond: Make a [a]'), log.join('\n'));
+    for (const subject of log.slice(0, -1)) assert.match(subject, /^diamond: .+ \[[a-d]\]$|^diamond: Diamond \(milestone complete\)$/);
+    assert.equal(git(w.dir, 'show', '--name-only', '--format=', ':/Make a').split('\n').sort().join(','), 'a.txt,runs.log');
+    assert.equal(git(w.dir, 'status', '--porcelain'), '', 'session state is never a change in the tree');
+
+    const id = sessionIdFrom(r.stdout);
+    const dir = path.join(w.dir, '.milestones', 'sessions', id);
+    const events = await journalOf(w.dir, id);
+    events.forEach((e, i) => {
+      assert.equal(e.seq, i + 1);
+      assert.equal(e.session, id);
+      assert.ok(!Number.isNaN(Date.parse(e.timestamp)));
+    });
+    assert.equal(events[0]!.type, 'session_started');
+    assert.equal(events[events.length - 1]!.type, 'milestone_completed');
+    for (const t of ['a', 'b', 'c', 'd']) assert.ok(events.some((e) => e.type === 'task_completed' && e.data.task === t));
+
+    const session = parseYaml(await fs.readFile(path.join(w.dir, '.milestones', 'sessions', `${id}.yaml`), 'utf8')) as { session: Record<string, unknown> };
+    assert.equal(session.session.milestone_id, 'diamond');
+    assert.equal(session.session.status, 'completed');
+
+    const agents = await fs.readdir(path.join(dir, 'agents'));
+    assert.ok(agents.includes('executor-1.yaml') && agents.includes('monitor.yaml') && agents.includes('git.yaml'), agents.join(','));
+    const ex = parseYaml(await fs.readFile(path.join(dir, 'agents', 'executor-1.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(ex.agent!).sort(), ['id', 'session_id', 'started_at', 'status', 'terminated_at', 'type']);
+    assert.deepEqual(Object.keys(ex.state!).sort(), ['current_task', 'health', 'progress']);
+    assert.deepEqual(Object.keys(ex.metrics!).sort(), ['errors_encountered', 'execution_time', 'tasks_completed']);
+    assert.equal(ex.agent!.session_id, id);
+
+    const subs = await fs.readFile(path.join(dir, 'subscriptions.txt'), 'utf8');
+    assert.equal(subs, '', 'no agent is subscribed once the session ended');
+    const registered = events.filter((e) => e.type === 'agent_registered');
+    assert.ok(registered.some((e) => e.type === 'agent_registered' && e.data.agent === 'monitor' && e.data.subscriptions.includes('task_completed')));
+
+    assert.match(await fs.readFile(path.join(dir, 'logs', 'a.log'), 'utf8'), /a attempt 1: \$ echo a >> runs\.log/);
+    const metrics = JSON.parse(await fs.readFile(path.join(dir, 'metrics.json'), 'utf8')) as Record<string, unknown>;
+    for (const k of ['task_completion_rate_per_min', 'agent_utilization', 'error_rate', 'parallel_efficiency', 'coordination_overhead_ms', 'event_latency_ms', 'agent_startup_ms', 'recovery_time_ms']) {
+      assert.ok(k in metrics, `metrics.json lacks ${k}`);
+    }
+    assert.equal(metrics.status, 'completed');
+
+    const status = await runCli(['status', '--json'], { cwd: w.dir });
+    const st = JSON.parse(status.stdout) as { status: string; live: boolean; tasks: { id: string; status: string }[] };
+    assert.equal(st.status, 'completed');
+    assert.equal(st.live, false);
+    assert.deepEqual(st.tasks.map((t) => t.status), ['completed', 'completed', 'completed', 'completed']);
+  });
+
+  it('run --json prints every event as a JSON line', async () => {
+    const w = await workspace(DIAMOND, { git: false });
+    const r = await runCli(['run', w.file, '--json'], { cwd: w.dir });
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string });
+    assert.equal(events[0]!.type, 'session_started');
+    assert.ok(events.some((e) => e.type === 'git_unavailable'), 'no repository is a warning, not a failure');
+    assert.equal(events[events.length - 1]!.type, 'milestone_completed');
+  });
+
+  it('a failure skips its dependents (naming the failed task), runs the independent tasks, and exits 1', async () => {
+    const w = await workspace(`id: fail
+tasks:
+  - { id: broken, run: "echo about to fail; exit 3" }
+  - { id: after-broken, run: "touch after.txt", depends_on: [broken] }
+  - { id: later, run: "touch later.txt", depends_on: [after-broken] }
+  - { id: independent, run: "sleep 0.2 && touch independent.txt" }
+`);
+    const r = await runCli(['run', w.file], { cwd: w.dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /✗ broken exit code 3/);
+    assert.match(r.stdout, /after-broken skipped: depends on "broken", which failed/);
+    assert.match(r.stdout, /later skipped: depends on "broken", which failed/);
+    await fs.access(path.join(w.dir, 'independent.txt'));
+    await assert.rejects(fs.access(path.join(w.dir, 'after.txt')));
+    const events = await journalOf(w.dir, sessionIdFrom(r.stdout));
+    const failed = events.find((e) => e.type === 'milestone_failed');
+    assert.ok(failed && failed.type === 'milestone_failed');
+    assert.deepEqual(failed.data.failed, ['broken']);
+    assert.match(failed.data.reason, /broken failed/);
+  });
+
+  it('--fail-fast cancels a running sibling and kills its process tree', async () => {
+    const w = await workspace(`id: ff
+executors: { max: 2 }
+tasks:
+  - { id: slow, run: "sleep 30 & echo $! > child.pid; wait" }
+  - { id: bad, run: "sleep 0.5; exit 1" }
+`);
+    const r = await runCli(['run', w.file, '--fail-fast'], { cwd: w.dir });
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /slow cancelled: task "bad" failed and on_failure is stop/);
+    const pid = Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'));
+    assert.ok(pid > 0);
+    assert.equal(isAlive(pid), false, 'the grandchild sleep was killed with its group');
+  });
+
+  it('refuses a dirty working tree (exit 2, nothing created) unless --allow-dirty', async () => {
+    const w = await workspace(DIAMOND);
+    await fs.writeFile(path.join(w.dir, 'uncommitted.txt'), 'mine');
+    const r = await runCli(['run', w.file], { cwd: w.dir });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /has changes this milestone did not make \(uncommitted\.txt\).*--allow-dirty/);
+    await assert.rejects(fs.access(path.join(w.dir, '.milestones', 'sessions')));
+    const ok = await runCli(['run', w.file, '--allow-dirty'], { cwd: w.dir });
+    assert.equal(ok.code, 0, ok.stdout);
+  });
+
+  it('Ctrl-C stops gracefully (exit 3); resume finishes without re-running completed tasks', async () => {
+    const w = await workspace(`id: sig
+executors: { max: 1 }
+tasks:
+  - { id: one, run: "echo one >> runs.log" }
+  - { id: two, run: "echo two-start >> runs.log; sleep 30; echo two >> runs.log", depends_on: [one] }
+  - { id: three, run: "echo three >> runs.log", depends_on: [two] }
+`);
+    let signalled = false;
+    const r = await runCli(['run', w.file], {
+      cwd: w.dir,
+      onStdout: (text, child) => {
+        if (!signalled && /two started/.test(text)) {
+          signalled = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stdout, /interrupted/);
+    assert.match(r.stdout, /resume with: +milestone-agents resume sig-/);
+    const id = sessionIdFrom(r.stdout);
+
+    // While nothing runs it, the session can be resumed; `two` must be made quick first.
+    await fs.writeFile(w.file, (await fs.readFile(w.file, 'utf8')).replace('sleep 30', 'sleep 0.1'));
+    git(w.dir, 'commit', '-qam', 'quicker two');
+    const again = await runCli(['resume', id], { cwd: w.dir });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.deepEqual(await lines(path.join(w.dir, 'runs.log')), ['one', 'two-start', 'two-start', 'two', 'three']);
+  });
+
+  it('after kill -9 of the CLI, resume re-runs only the interrupted task and finishes as if uninterrupted', async () => {
+    const w = await workspace(`id: crash
+executors: { max: 2 }
+tasks:
+  - { id: a, run: "echo a >> runs.log" }
+  - { id: b, run: "echo b >> runs.log" }
+  - { id: slow, run: "echo slow-start >> runs.log; sleep \${SLOW:-30}; echo slow >> runs.log", depends_on: [a, b] }
+  - { id: last, run: "echo last >> runs.log", depends_on: [slow] }
+`);
+    let killed = false;
+    let slowPid = 0;
+    const r = await runCli(['run', w.file, '--json'], {
+      cwd: w.dir,
+      onStdout: (text, child) => {
+        const m = /"type":"task_started","data":\{"task":"slow","agent":"[^"]+","attempt":1,"pid":(\d+)/.exec(text);
+        if (!killed && m) {
+          killed = true;
+          slowPid = Number(m[1]);
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    assert.equal(r.signal, 'SIGKILL');
+    const id = (JSON.parse(r.stdout.split('\n')[0]!) as { session: string }).session;
+    assert.ok(isAlive(slowPid), 'the task process outlives its killed coordinator');
+
+    // A torn last line, as a crash in the middle of an append leaves it.
+    const journal = path.join(w.dir, '.milestones', 'sessions', id, 'events.jsonl');
+    await fs.appendFile(journal, '{"seq":99999,"timestamp":"2026-');
+
+    const status = await runCli(['status', id], { cwd: w.dir });
+    assert.match(status.stdout, /no coordinator is running it/);
+
+    const again = await runCli(['resume', '--json'], { cwd: w.dir, env: { SLOW: '0.1' } });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.equal(isAlive(slowPid), false, 'resume ended the leftover process of the interrupted run');
+    const runs = await lines(path.join(w.dir, 'runs.log'));
+    assert.deepEqual(runs.filter((l) => l === 'a' || l === 'b').sort(), ['a', 'b'], 'completed tasks never run again');
+    assert.deepEqual(runs.slice(-4), ['slow-start', 'slow-start', 'slow', 'last']);
+
+    const events = await journalOf(w.dir, id);
+    events.forEach((e, i) => assert.equal(e.seq, i + 1));
+    const resumed = events.find((e) => e.type === 'session_resumed');
+    assert.ok(resumed && resumed.type === 'session_resumed');
+    assert.deepEqual(resumed.data.requeued, ['slow']);
+    assert.ok(resumed.data.torn_line && resumed.data.torn_line > 1);
+    assert.ok(events.some((e) => e.type === 'alert' && e.data.kind === 'torn_journal'));
+    const slowStarts = events.filter((e) => e.type === 'task_started' && e.data.task === 'slow');
+    assert.deepEqual(slowStarts.map((e) => (e.type === 'task_started' ? e.data.attempt : 0)), [1, 2], 'the interrupted attempt is counted');
+    assert.equal(events[events.length - 1]!.type, 'milestone_completed');
+  });
+
+  it('refuses a second coordinator on a live session', async () => {
+    const w = await workspace(`id: live
+tasks:
+  - { id: wait, run: "sleep 30" }
+`);
+    let startSecond!: (id: string) => void;
+    const sessionRunning = new Promise<string>((resolve) => (startSecond = resolve));
+    const first = runCli(['run', w.file, '--json'], {
+      cwd: w.dir,
+      onStdout: (text) => {
+        const m = /"session":"([^"]+)"[^\n]*\n[\s\S]*"type":"task_started"/.exec(text);
+        if (m) startSecond(m[1]!);
+      },
+    });
+    const second = runCli(['resume', await sessionRunning], { cwd: w.dir });
+    const r2 = await second;
+    first.child.kill('SIGINT');
+    assert.equal(r2.code, 2);
+    assert.match(r2.stderr, /is already being run by milestone-agents CLI \(process \d+/);
+    assert.equal((await first).code, 3);
+  });
+});
