@@ -16,10 +16,12 @@ export function parseDuration(value: unknown): number | undefined {
 
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = ms / 1000;
-  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  const rest = Math.round(s - m * 60);
+  if (ms < 9950) return `${(ms / 1000).toFixed(1)}s`;
+  // Round once, to whole seconds, so 119.7s reads 2m and never 1m60s.
+  const total = Math.round(ms / 1000);
+  if (total < 60) return `${total}s`;
+  const m = Math.floor(total / 60);
+  const rest = total - m * 60;
   if (m < 60) return rest ? `${m}m${rest}s` : `${m}m`;
   const h = Math.floor(m / 60);
   return `${h}h${m - h * 60}m`;

@@ -97,8 +97,12 @@ export class AgentPool {
     }
   }
 
+  /**
+   * Also to workers still starting: their `init` went first and carried the history up to
+   * here, so posting now (the port queues it) is what keeps them from missing an event.
+   */
   deliver(event: JournalEvent): void {
-    for (const a of this.agents.values()) if (a.ready && a.subscriptions.has(event.type)) this.send(a, { type: 'event', event });
+    for (const a of this.agents.values()) if (a.subscriptions.has(event.type)) this.send(a, { type: 'event', event });
   }
 
   /** Ask a worker to finish its work and exit; terminate it if it has not after `graceMs`. */

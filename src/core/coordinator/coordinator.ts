@@ -227,8 +227,10 @@ export class Coordinator {
       throw new PreconditionError(`There is no session ${id} in ${workspace} (no ${path.relative(workspace, paths.events)}). Run \`milestone-agents status\` to list sessions.`);
     }
     const lock = await acquireSessionLock(paths, options.owner ?? 'milestone-agents', (err) => void Coordinator.compromised(err));
+    let opened: Journal | undefined;
     try {
       const { journal, contents } = await Journal.open(paths.events, id, { create: false });
+      opened = journal;
       const state = replay(id, contents.events);
       if (state.status === 'completed') throw new PreconditionError(`Session ${id} already completed: there is nothing to resume. Start a new run instead.`);
       if (!state.milestoneFile) throw new PreconditionError(`Session ${id} has no session_started event: it cannot be resumed. Start a new run instead.`);
@@ -262,6 +264,7 @@ export class Coordinator {
       void c.run(true);
       return c;
     } catch (err) {
+      await opened?.close();
       await lock.release();
       throw err;
     }
@@ -278,6 +281,9 @@ export class Coordinator {
       await this.writeSessionRecord();
       void this.deploy('monitor', 'monitor').catch((err: unknown) => this.agentFailedToStart('monitor', err));
       void this.deploy('validator', 'validator').catch((err: unknown) => this.agentFailedToStart('validator', err));
+      // Gates exist, so the quality agent will have work: start it now, so the first gate
+      // does not wait for a worker to boot.
+      if (this.milestone.quality.length) this.qualityAgent = this.deploy('quality', 'quality');
       // Executors start while git gets the branch ready: both take tens of milliseconds.
       const initiallyReady = this.milestone.tasks.filter((t) => this.state.tasks.get(t.id)?.status !== 'completed' && t.dependsOn.every((d) => this.state.tasks.get(d)?.status === 'completed')).length;
       for (let i = 0; i < Math.min(this.max, Math.max(this.min, initiallyReady)); i++) this.spawnExecutor();

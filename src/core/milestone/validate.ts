@@ -228,7 +228,7 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
 }
 
 /** Parse + shape + meaning + tools: everything `validate` and the engine check before a run. */
-export async function validateMilestoneText(text: string, file: string, options: ValidateOptions & { tools?: boolean; checker?: ToolChecker } = {}): Promise<ValidationResult> {
+export async function validateMilestoneText(text: string, file: string, options: ValidateOptions & { tools?: boolean; checker?: ToolChecker; envPath?: string } = {}): Promise<ValidationResult> {
   const parsed = parseMilestoneText(text, file);
   const diagnostics = [...parsed.diagnostics];
   if (!parsed.diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error')) {
@@ -238,7 +238,7 @@ export async function validateMilestoneText(text: string, file: string, options:
   return { parsed, milestone: parsed.milestone, diagnostics: sortDiagnostics(diagnostics) };
 }
 
-export async function validateMilestoneFile(file: string, options: ValidateOptions & { tools?: boolean; checker?: ToolChecker } = {}): Promise<ValidationResult> {
+export async function validateMilestoneFile(file: string, options: ValidateOptions & { tools?: boolean; checker?: ToolChecker; envPath?: string } = {}): Promise<ValidationResult> {
   const abs = path.resolve(file);
   let text: string;
   try {

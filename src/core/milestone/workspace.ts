@@ -8,7 +8,7 @@ export function workspaceOf(file: string): string {
 
 export function isInside(root: string, candidate: string): boolean {
   const rel = path.relative(root, candidate);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel));
 }
 
 /** Is `file` a milestone definition (and not session state under `sessions/`)? */

@@ -18,9 +18,9 @@ export interface JournalContents {
 }
 
 /**
- * Parses journal text. Only the last line may be damaged (a crash mid-append); damage
- * anywhere else means the file was edited or corrupted, and that is an error a person
- * must look at, not something to paper over.
+ * Parses journal text. A last line without its newline is what a crash mid-append leaves:
+ * it is reported and dropped. Any other damage means the file was edited or corrupted,
+ * and that is an error a person must look at, not something to paper over.
  */
 export function parseJournal(text: string, file: string, expectedSession?: string): JournalContents {
   const events: JournalEvent[] = [];
@@ -29,7 +29,6 @@ export function parseJournal(text: string, file: string, expectedSession?: strin
   while (offset < text.length) {
     const nl = text.indexOf('\n', offset);
     lineNo++;
-    const isLast = nl === -1 || nl === text.length - 1;
     const raw = nl === -1 ? text.slice(offset) : text.slice(offset, nl);
     let problem: string | undefined;
     let parsed: unknown;
@@ -48,8 +47,10 @@ export function parseJournal(text: string, file: string, expectedSession?: strin
       if (!problem && expectedSession && (parsed as JournalEvent).session !== expectedSession) problem = `it belongs to session ${(parsed as JournalEvent).session}`;
     }
     if (problem) {
-      if (!isLast) {
-        throw new Error(`${file}:${lineNo}: the journal is damaged (${problem}) before its last line. It cannot be replayed safely: restore it from a backup, or move the session folder aside and start a new session.`);
+      // Only a line without its newline can come from a crash mid-append; a complete line
+      // that is wrong was written wrong or edited, and dropping it would hide that.
+      if (nl !== -1) {
+        throw new Error(`${file}:${lineNo}: the journal is damaged (${problem}). A crash only ever cuts off the last line, so this line was written wrong or edited; the session cannot be replayed safely. Restore the file from a backup, or move the session folder aside and start a new session.`);
       }
       return { events, validBytes: Buffer.byteLength(text.slice(0, offset)), torn: { line: lineNo, bytes: Buffer.byteLength(raw), reason: problem } };
     }
