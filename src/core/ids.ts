@@ -3,7 +3,7 @@
 export const ID_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const ID_RULE = 'lower-case letters, digits, ".", "_" or "-", starting with a letter or digit, at most 64 characters';
 
-export function isValidId(value: unknown): value is string {
+export function isValidId(value: unknown): boolean {
   return typeof value === 'string' && ID_PATTERN.test(value) && !value.includes('..');
 }
 
@@ -11,7 +11,7 @@ export function assertValidId(value: unknown, what: string): string {
   if (!isValidId(value)) {
     throw new Error(`Invalid ${what} ${JSON.stringify(value)}: use ${ID_RULE}.`);
   }
-  return value;
+  return value as string;
 }
 
 // Git refuses some names that our id pattern allows (a trailing ".lock" or "."), so the

@@ -160,7 +160,7 @@ export class GitAgent implements Agent {
     await git.raw(['add', '-A', '--verbose']);
     const staged = (await git.diff(['--cached', '--name-only'])).split('\n').filter(Boolean);
     if (staged.length === 0) return;
-    await git.raw(['commit', '--quiet', '--no-edit', '-m', message, '--verbose']).catch(async (err: unknown) => {
+    await git.raw(['commit', '--quiet', '--no-edit', '-m', message, '--verbose']).catch((err: unknown) => {
       // A commit with nothing left (a hook restaged files) is not an error worth stopping for.
       if (!/nothing (added )?to commit/.test((err as Error).message)) throw err;
     });

@@ -583,8 +583,7 @@ export class Coordinator {
       this.record('alert', { kind: 'agent_crashed', agent: agent.id, message: `Agent ${agent.id} tried to record a ${ev.type} event, which its kind may not; ignored.` });
       return;
     }
-    // The union of (type, data) pairs is checked per kind above; record() takes them as a pair.
-    this.record(ev.type, ev.data as never);
+    this.record(ev.type, ev.data);
     switch (ev.type) {
       case 'git_conflict':
         if (!this.finishing) this.pause(`git conflict: ${ev.data.detail}`, 'git_conflict');

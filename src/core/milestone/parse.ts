@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { ID_RULE, isValidId } from '../ids';
 import { parseDuration } from '../duration';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
@@ -96,7 +96,7 @@ class Walker {
     if (!isMap(n)) return this.wrongType(n, label, 'a mapping (`key: value` lines)');
     const out: Record<string, unknown> = {};
     const known = Object.keys(spec.fields);
-    for (const pair of n.items as Pair<unknown, unknown>[]) {
+    for (const pair of n.items) {
       const keyNode = pair.key as Node | null;
       const key = isScalar(keyNode) ? String(keyNode.value) : undefined;
       if (key === undefined) {
@@ -150,7 +150,7 @@ class Walker {
         return ms;
       }
       case 'string': {
-        if (typeof v === 'object') return this.wrongType(n, label, 'text');
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint') return this.wrongType(n, label, 'text');
         const s = String(v);
         if (spec.enum && !spec.enum.some((e) => e.value === s)) {
           const values = spec.enum.map((e) => e.value);

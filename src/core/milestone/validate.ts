@@ -246,7 +246,7 @@ export async function validateMilestoneFile(file: string, options: ValidateOptio
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
-    throw new Error(`Cannot read milestone file ${abs}: ${why}.`);
+    throw new Error(`Cannot read milestone file ${abs}: ${why}.`, { cause: err });
   }
   return validateMilestoneText(text, abs, options);
 }
