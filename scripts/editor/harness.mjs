@@ -4,7 +4,7 @@
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -62,6 +62,8 @@ export async function startEditor({ workspace, vsix = [], extensionDirs = [], se
     );
     cleanup.pid = child.pid;
     const output = captureOutput(child, path.join(root, 'code-server.log'));
+    // A test that throws before stop() must still let Node exit, so the exit hook can clean up.
+    for (const handle of [child, child.stdout, child.stderr]) handle.unref();
     await waitUntilServing(child, url, output, timeoutMs);
 
     let stopped;
@@ -85,13 +87,16 @@ export async function startEditor({ workspace, vsix = [], extensionDirs = [], se
 
 /**
  * Opens the workbench for `editor` in headless Chromium.
- * @param {{url: string, workspace: string}} editor
+ * @param {{url: string, workspace: string, root: string}} editor  as returned by startEditor
  * @param {{screenshotsDir?: string, viewport?: {width: number, height: number}, timeoutMs?: number}} [options]
  */
 export async function openWorkbench(editor, { screenshotsDir = path.join(os.tmpdir(), 'editor-screenshots'), viewport = { width: 1400, height: 900 }, timeoutMs = 60_000 } = {}) {
   const { playwrightCore, chromium: executablePath } = await prepareEditor();
   const { chromium } = await import(pathToFileURL(path.join(playwrightCore, 'index.mjs')).href);
-  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true });
+  // Chromium's crash reporter writes under $XDG_CONFIG_HOME even with a temp profile.
+  const xdg = path.join(editor.root, 'browser');
+  const env = { ...process.env, XDG_CONFIG_HOME: path.join(xdg, 'config'), XDG_CACHE_HOME: path.join(xdg, 'cache') };
+  const browser = await chromium.launch({ executablePath, args: CHROMIUM_ARGS, headless: true, env });
   try {
     const page = await browser.newPage({ viewport });
     page.setDefaultTimeout(timeoutMs);
@@ -101,8 +106,7 @@ export async function openWorkbench(editor, { screenshotsDir = path.join(os.tmpd
     page.on('console', (m) => consoleLines.push(m.text()));
     await page.goto(`${editor.url}/?folder=${encodeURIComponent(editor.workspace)}`);
     await page.locator('.monaco-workbench').waitFor();
-    // The status bar is rendered once the workbench has restored its parts; before that,
-    // keyboard shortcuts such as the command palette are silently dropped.
+    // The container appears before its parts; the helpers below need the parts rendered.
     await page.locator('.statusbar').waitFor();
     return {
       browser,
@@ -123,20 +127,26 @@ export async function openWorkbench(editor, { screenshotsDir = path.join(os.tmpd
   }
 }
 
-/** Opens the command palette, types `title` and runs the entry whose label matches it. */
+/** Opens the command palette, types `title` and runs the entry it highlights for it. */
 export async function runCommand(page, title) {
   const palette = await openCommandPalette(page);
-  await palette.locator('input').fill(`>${title}`);
-  const row = palette.locator('.monaco-list-row', { hasText: title }).first();
-  await row.waitFor();
+  const typed = `>${title}`;
+  await palette.locator('input').fill(typed);
+  // Enter runs the highlighted row, so wait until filtering has put a matching one there.
+  await palette.locator('.monaco-list-row.focused', { hasText: title }).waitFor();
   await page.keyboard.press('Enter');
-  await palette.waitFor({ state: 'hidden' });
+  // The widget either closes or, for a command that asks something, is reused with new input.
+  await page.waitForFunction((text) => {
+    const widget = document.querySelector('.quick-input-widget');
+    return !widget || widget.style.display === 'none' || widget.querySelector('input')?.value !== text;
+  }, typed);
 }
 
 /** Opens the command palette; returns its widget locator. */
 export async function openCommandPalette(page) {
   const palette = page.locator('.quick-input-widget');
-  // The first keypress can land before the workbench has focus; retry until the widget shows.
+  // A shortcut sent before the workbench has keyboard focus is dropped. Not seen on a quiet
+  // machine, but a loaded CI box is slower to settle, and a retry costs nothing when unneeded.
   for (let attempt = 0; ; attempt++) {
     await page.keyboard.press('Control+Shift+P');
     try {
@@ -232,9 +242,11 @@ function editorEnv(prepared, root) {
   return {
     ...env,
     PATH: `${path.dirname(prepared.node24)}${path.delimiter}${env.PATH ?? ''}`,
-    // code-server writes its config (with a password) and its own logs under these.
+    // code-server writes its config (with a password), its own logs and a device id under
+    // these; keep them in the throwaway dir rather than the user's home.
     XDG_CONFIG_HOME: path.join(root, 'xdg/config'),
     XDG_DATA_HOME: path.join(root, 'xdg/data'),
+    XDG_CACHE_HOME: path.join(root, 'xdg/cache'),
   };
 }
 
@@ -266,15 +278,15 @@ function freePort() {
 
 function captureOutput(child, file) {
   const output = { text: '', listeners: new Set() };
-  const sink = fs.open(file, 'w');
+  const sink = createWriteStream(file);
   const onData = (chunk) => {
     output.text = (output.text + chunk).slice(-256 * 1024);
-    sink.then((h) => h.write(chunk)).catch(() => {});
+    sink.write(chunk);
     for (const l of output.listeners) l();
   };
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
-  child.once('close', () => sink.then((h) => h.close()).catch(() => {}));
+  child.once('close', () => sink.end());
   return output;
 }
 

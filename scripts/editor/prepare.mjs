@@ -145,15 +145,18 @@ async function ensureAptPackages(log) {
 
 // npm into a fresh temp dir next to the target, renamed into place only on success: a failed
 // partial install leaves dangling links that break the next attempt in the same directory.
+// Callers only get here when the target lacks its binary, so an existing target is broken.
 async function npmInstallAtomically(target, spec, step, env) {
+  await fs.rm(target, { recursive: true, force: true });
   const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
   await fs.mkdir(tmp, { recursive: true });
   try {
-    await run(step, 'npm', ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', spec], env, {
-      cwd: tmp,
+    const args = ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', spec];
+    await run(step, 'npm', args, env, { cwd: tmp });
+    await fs.rename(tmp, target).catch((err) => {
+      // A concurrent prepare finished first; its copy is as good as ours.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
-    await fs.rm(target, { recursive: true, force: true });
-    await fs.rename(tmp, target);
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
