@@ -89,6 +89,7 @@ export class LiveView {
   private readonly lastLine = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private scheduled = false;
+  private progressAt = Date.now();
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -101,6 +102,7 @@ export class LiveView {
   }
 
   event(e: JournalEvent): void {
+    if (e.type === 'progress') this.progressAt = Date.now();
     const line = describeEvent(e, this.c, this.state);
     if (e.type === 'task_started') return this.schedule();
     if (line) this.print(line);
@@ -143,15 +145,18 @@ export class LiveView {
     const counts = countTasks(s);
     const finished = counts.completed + counts.failed + counts.skipped + counts.cancelled;
     const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 50));
-    const eta = s.progress?.eta_ms ? ` · ETA ${formatDuration(s.progress.eta_ms)}` : '';
+    const left = s.progress?.eta_ms ? s.progress.eta_ms - (Date.now() - this.progressAt) : 0;
+    const eta = left > 0 ? ` · ETA ${formatDuration(left)}` : '';
     const lines = [`${progressBar(finished / counts.total, width)} ${finished}/${counts.total} · ${Math.round((finished / counts.total) * 100)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${eta}`];
-    const cols = this.out.columns ?? 100;
+    const cols = this.out.columns || 100;
     for (const t of s.tasks.values()) {
       if (t.status !== 'running') continue;
       const elapsed = t.startedAt ? formatDuration(Date.now() - Date.parse(t.startedAt)) : '';
+      // Only the output tail is shortened, by its visible length, so a line never wraps.
+      const room = Math.max(0, cols - t.id.length - elapsed.length - 8);
       const tail = this.lastLine.get(t.id) ?? '';
-      const line = `  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${this.c.dim(tail)}`;
-      lines.push(line.length > cols + 30 ? `${line.slice(0, cols + 27)}...` : line);
+      const shown = tail.length > room ? `${tail.slice(0, Math.max(0, room - 1))}…` : tail;
+      lines.push(`  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${this.c.dim(shown)}`);
     }
     this.out.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;

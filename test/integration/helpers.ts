@@ -9,7 +9,7 @@ import type { JournalEvent } from '../../src/core/session/events';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const WORKER = path.join(ROOT, 'dist', 'worker.js');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
-export const FAKE_AGENT = path.join(ROOT, 'test', 'fixtures', 'fake-agent.mjs');
+export const FAKE_AGENT = path.join(ROOT, 'examples', 'demo', 'tools', 'fake-agent.mjs');
 
 const created: string[] = [];
 

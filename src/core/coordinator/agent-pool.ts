@@ -55,7 +55,9 @@ export class AgentPool {
   spawn(id: string, kind: AgentKind, init: AgentInit): Promise<{ handle: AgentHandle; startupMs: number }> {
     const started = Date.now();
     const data: WorkerData = { kind, agent: id };
-    const worker = new Worker(this.workerScript, { workerData: data, stdout: false, stderr: false });
+    // execArgv: [] keeps loaders of the host process (tsx, an inspector) out of the workers,
+    // which would otherwise boot each of them at many times the cost.
+    const worker = new Worker(this.workerScript, { workerData: data, stdout: false, stderr: false, execArgv: [] });
     const handle: AgentHandle = { id, kind, worker, ready: false, startedAt: started, task: undefined, subscriptions: new Set(SUBSCRIPTIONS[kind]), retiring: false, unresponsive: false };
     this.agents.set(id, handle);
     return new Promise((resolve, reject) => {

@@ -1013,9 +1013,7 @@ export class Coordinator {
     await Promise.all(agents.map((a) => this.pool.retire(a, 3000)));
     this.closed = true;
     for (const id of this.state.agents.keys()) this.writeAgentRecord(id);
-    await this.journal.drain().catch(() => undefined);
-    await this.writeSessionRecord().catch(() => undefined);
-    await this.writeAgentLists().catch(() => undefined);
+    await Promise.all([this.journal.drain().catch(() => undefined), this.writeSessionRecord().catch(() => undefined), this.writeAgentLists().catch(() => undefined)]);
     await this.store.flush();
     await this.journal.close();
     await this.lock.release();

@@ -1,0 +1,185 @@
+// `npm run bench`: figures as ratios against a reference measured in the same run, written
+// to bench/results.json. Nothing here asserts a time; it reports.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { promises as fs, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { Coordinator } from '../src/core/coordinator/coordinator';
+import { buildGraph, criticalPathLengths } from '../src/core/milestone/graph';
+import { validateMilestoneText } from '../src/core/milestone/validate';
+import { Journal } from '../src/core/session/journal';
+import { readJournal } from '../src/core/session/journal';
+import type { JournalEvent } from '../src/core/session/events';
+
+const ROOT = path.resolve(__dirname, '..');
+const WORKER = path.join(ROOT, 'dist', 'worker.js');
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] ?? 0;
+}
+const r3 = (n: number): number => Math.round(n * 1000) / 1000;
+
+/** A seeded random DAG: each task depends on up to two earlier ones. */
+function sleepGraph(n: number, seed: number): { id: string; deps: string[]; seconds: number }[] {
+  let x = seed;
+  const rand = (): number => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const tasks: { id: string; deps: string[]; seconds: number }[] = [];
+  for (let i = 0; i < n; i++) {
+    const deps = new Set<string>();
+    if (i > 0) for (let k = 0; k < 2; k++) if (rand() < 0.6) deps.add(`t${Math.floor(rand() * i)}`);
+    tasks.push({ id: `t${i}`, deps: [...deps], seconds: Math.round((0.3 + rand() * 0.9) * 10) / 10 });
+  }
+  return tasks;
+}
+
+/** Layers of `width` tasks, each depending on two tasks of the layer before: greedy scheduling can reach the bound. */
+function layeredGraph(layers: number, width: number, seconds: number): { id: string; deps: string[]; seconds: number }[] {
+  const tasks: { id: string; deps: string[]; seconds: number }[] = [];
+  for (let l = 0; l < layers; l++) {
+    for (let w = 0; w < width; w++) {
+      const deps = l === 0 ? [] : [`l${l - 1}-${w}`, `l${l - 1}-${(w + 1) % width}`];
+      tasks.push({ id: `l${l}-${w}`, deps, seconds });
+    }
+  }
+  return tasks;
+}
+
+function chainGraph(n: number, seconds: number): { id: string; deps: string[]; seconds: number }[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `c${i}`, deps: i ? [`c${i - 1}`] : [], seconds }));
+}
+
+function lowerBound(tasks: { id: string; deps: string[]; seconds: number }[], executors: number): number {
+  const weight = new Map(tasks.map((t) => [t.id, t.seconds]));
+  const cp = Math.max(...criticalPathLengths(buildGraph(tasks.map((t) => ({ id: t.id, dependsOn: t.deps }))), (id) => weight.get(id) ?? 0).values());
+  const work = tasks.reduce((a, t) => a + t.seconds, 0);
+  return Math.max(cp, work / executors) * 1000;
+}
+
+async function runOurs(dir: string, tasks: ReturnType<typeof sleepGraph>, executors: number): Promise<{ ms: number; events: JournalEvent[] }> {
+  const yaml = [`id: bench`, `type: custom`, `executors: { min: ${executors}, max: ${executors} }`, `tasks:`, ...tasks.map((t) => `  - { id: ${t.id}, run: "sleep ${t.seconds}"${t.deps.length ? `, depends_on: [${t.deps.join(', ')}]` : ''} }`)].join('\n');
+  await fs.mkdir(path.join(dir, '.milestones'), { recursive: true });
+  const file = path.join(dir, '.milestones', 'bench.yaml');
+  await fs.writeFile(file, yaml);
+  const t0 = performance.now();
+  const c = await Coordinator.start(file, { workerScript: WORKER, resourceCeiling: 1.01 });
+  const outcome = await c.done;
+  const ms = performance.now() - t0;
+  if (outcome.status !== 'completed') throw new Error(`bench milestone ${outcome.status}: ${outcome.reason}`);
+  return { ms, events: (await readJournal(c.paths.events)).events };
+}
+
+function runMake(dir: string, tasks: ReturnType<typeof sleepGraph>, executors: number): number {
+  const lines = ['all: ' + tasks.map((t) => t.id).join(' '), ...tasks.flatMap((t) => [`${t.id}: ${t.deps.join(' ')}`, `\t@sleep ${t.seconds}`]), `.PHONY: all ${tasks.map((t) => t.id).join(' ')}`];
+  const makefile = path.join(dir, 'Makefile');
+  require('node:fs').writeFileSync(makefile, `${lines.join('\n')}\n`);
+  const t0 = performance.now();
+  const r = spawnSync('make', ['-s', `-j${executors}`, '-f', makefile], { cwd: dir });
+  if (r.status !== 0) throw new Error(`make failed: ${String(r.stderr)}`);
+  return performance.now() - t0;
+}
+
+/** Time from a task's last dependency completing to the task starting, from the journal. */
+function dispatchLatencies(events: JournalEvent[], tasks: ReturnType<typeof sleepGraph>): number[] {
+  const completed = new Map<string, number>();
+  const started = new Map<string, number>();
+  for (const e of events) {
+    if (e.type === 'task_completed') completed.set(e.data.task, Date.parse(e.timestamp));
+    if (e.type === 'task_started' && !started.has(e.data.task)) started.set(e.data.task, Date.parse(e.timestamp));
+  }
+  return tasks.filter((t) => t.deps.length).map((t) => (started.get(t.id) ?? 0) - Math.max(...t.deps.map((d) => completed.get(d) ?? 0)));
+}
+
+async function compare(name: string, tasks: ReturnType<typeof sleepGraph>, executors: number, runs = 3): Promise<Record<string, unknown>> {
+  const bound = lowerBound(tasks, executors);
+  const ours: number[] = [];
+  const make: number[] = [];
+  let latencies: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-'));
+    const run = await runOurs(dir, tasks, executors);
+    ours.push(run.ms);
+    if (executors === 1) latencies = latencies.concat(dispatchLatencies(run.events, tasks));
+    make.push(runMake(dir, tasks, executors));
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return {
+    graph: name,
+    tasks: tasks.length,
+    executors,
+    lower_bound_ms: Math.round(bound),
+    ours_ms: Math.round(median(ours)),
+    make_ms: Math.round(median(make)),
+    ours_over_lower_bound: r3(median(ours) / bound),
+    make_over_lower_bound: r3(median(make) / bound),
+    ours_over_make: r3(median(ours) / median(make)),
+    ...(latencies.length ? { dependent_start_latency_ms: { mean: r3(latencies.reduce((a, b) => a + b, 0) / latencies.length), p95: sorted[Math.floor(sorted.length * 0.95)] ?? 0, max: sorted[sorted.length - 1] ?? 0 } } : {}),
+  };
+}
+
+async function benchScheduling(): Promise<Record<string, unknown>> {
+  return {
+    note: 'wall time from Coordinator.start() to the end (validation, worker start-up included) against the lower bound max(critical path, work / executors), and against `make -j<executors>` running the same graph in the same run',
+    layered: await compare('6 layers x 4 tasks of 1s, each on two tasks of the layer before', layeredGraph(6, 4, 1), 4),
+    random: await compare('seeded random DAG, 24 tasks of 0.3-1.2s', sleepGraph(24, 7), 4),
+    chain: await compare('chain of 20 tasks of 0.1s, 1 executor: the time from a task exit to its dependent starting', chainGraph(20, 0.1), 1),
+  };
+}
+
+async function benchJournal(): Promise<Record<string, unknown>> {
+  const n = 5000;
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-j-'));
+  const { journal } = await Journal.open(path.join(dir, 'events.jsonl'), 'bench', { create: true });
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => journal.append('task_queued', { task: `t${i}`, attempt: 1, priority: 1 }).durable));
+  const ours = performance.now() - t0;
+  const syncs = journal.stats.syncs;
+  await journal.close();
+  // Reference: the same lines, one write and one fsync each (what a naive durable log does).
+  const fd = openSync(path.join(dir, 'naive.jsonl'), 'a');
+  const t1 = performance.now();
+  for (let i = 0; i < n; i++) {
+    writeSync(fd, `${JSON.stringify({ seq: i + 1, timestamp: new Date().toISOString(), type: 'task_queued', data: { task: `t${i}`, attempt: 1, priority: 1 }, session: 'bench' })}\n`);
+    fsyncSync(fd);
+  }
+  const naive = performance.now() - t1;
+  closeSync(fd);
+  await fs.rm(dir, { recursive: true, force: true });
+  return { events: n, fsyncs: syncs, events_per_fsync: r3(n / syncs), ours_ms: Math.round(ours), fsync_per_event_ms: Math.round(naive), speedup_over_fsync_per_event: r3(naive / ours) };
+}
+
+async function benchValidation(): Promise<Record<string, unknown>> {
+  const n = 2000;
+  const text = ['id: big', 'tasks:', ...Array.from({ length: n }, (_, i) => `  - id: task-${i}\n    title: Task ${i}\n    run: echo ${i}\n    depends_on: [${i ? `task-${i - 1}` : ''}${i > 10 ? `, task-${i - 10}` : ''}]`)].join('\n');
+  const file = path.join(os.tmpdir(), '.milestones', 'big.yaml');
+  const times: number[] = [];
+  const plain: number[] = [];
+  for (let k = 0; k < 5; k++) {
+    const t0 = performance.now();
+    const r = await validateMilestoneText(text, file, { tools: false, workspace: os.tmpdir() });
+    times.push(performance.now() - t0);
+    if (r.diagnostics.some((d) => d.severity === 'error')) throw new Error(r.diagnostics[0]!.message);
+    const t1 = performance.now();
+    parseYaml(text);
+    plain.push(performance.now() - t1);
+  }
+  return { tasks: n, bytes: text.length, validate_ms: r3(median(times)), yaml_parse_only_ms: r3(median(plain)), validate_over_plain_parse: r3(median(times) / median(plain)) };
+}
+
+async function main(): Promise<void> {
+  execFileSync('make', ['--version']);
+  const results = {
+    when: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, node: process.version },
+    scheduling: await benchScheduling(),
+    journal: await benchJournal(),
+    validation_2000_tasks: await benchValidation(),
+  };
+  const out = path.join(ROOT, 'bench', 'results.json');
+  await fs.writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(results, null, 2)}\nwritten to ${path.relative(process.cwd(), out)}\n`);
+}
+
+void main();
