@@ -1,35 +1,30 @@
-// One bundle per process: the CLI, the agent worker, the extension host and the
-// language server each start from their own entry, so none pays for the others' code.
+// One bundle per process: the CLI, the agent worker, the extension host, the language
+// server and the dashboard webview each start from their own entry, so none pays for the
+// others' code. `vscode` is provided by the editor at run time.
 import * as esbuild from 'esbuild';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 
+const node = (entry, out, extra = {}) => ({ entryPoints: { [out]: entry }, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], ...extra });
 const entries = [
-  { in: 'src/cli/main.ts', out: 'cli', banner: '#!/usr/bin/env node' },
-  { in: 'src/core/agents/worker.ts', out: 'worker' },
-  { in: 'src/extension/extension.ts', out: 'extension' },
-  { in: 'src/server/server.ts', out: 'server' },
-].filter((e) => existsSync(e.in));
+  node('src/cli/main.ts', 'cli', { banner: { js: '#!/usr/bin/env node' } }),
+  node('src/core/agents/worker.ts', 'worker'),
+  node('src/extension/extension.ts', 'extension'),
+  node('src/server/server.ts', 'server'),
+  { entryPoints: { 'webview/dashboard': 'src/webview/dashboard.ts' }, platform: 'browser', target: 'es2022', format: 'iife' },
+].filter((e) => existsSync(Object.values(e.entryPoints)[0]));
 
 const contexts = await Promise.all(
-  entries.map((e) =>
-    esbuild.context({
-      entryPoints: { [e.out]: e.in },
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'cjs',
-      outdir: 'dist',
-      sourcemap: !production,
-      minify: production,
-      external: ['vscode'],
-      banner: e.banner ? { js: e.banner } : undefined,
-      logLevel: 'warning',
-    }),
-  ),
+  entries.map((e) => esbuild.context({ ...e, bundle: true, outdir: 'dist', sourcemap: !production, minify: production, logLevel: 'warning' })),
 );
+
+// The JSON Schema for the YAML extension's `yamlValidation` ships inside dist/.
+if (existsSync('schemas/milestone.schema.json')) {
+  mkdirSync('dist', { recursive: true });
+  copyFileSync('schemas/milestone.schema.json', 'dist/milestone.schema.json');
+}
 
 if (watch) {
   await Promise.all(contexts.map((c) => c.watch()));

@@ -34,6 +34,8 @@ export interface CoordinatorOptions {
   rollback?: boolean;
   /** Start even when the working tree has changes this milestone did not make. */
   allowDirty?: boolean;
+  /** Overrides the file's `git.auto_commit` (the editor's setting). */
+  autoCommit?: 'task' | 'threshold' | 'off';
   /** The git binary (the editor passes the one its Git extension uses). */
   gitBinary?: string;
   /** Extra agent profiles (from the editor's settings). */
@@ -525,7 +527,7 @@ export class Coordinator {
     return {
       ...(this.options.gitBinary ? { binary: this.options.gitBinary } : {}),
       branch: m.branch,
-      autoCommit: m.git.autoCommit,
+      autoCommit: this.options.autoCommit ?? m.git.autoCommit,
       threshold: m.git.threshold,
       push: m.git.push,
       allowDirty: this.options.allowDirty === true,
@@ -845,8 +847,9 @@ export class Coordinator {
       if (g.after.includes(task.id) && g.after.every((d) => this.state.tasks.get(d)?.status === 'completed')) this.runGate(g.id);
     }
     const git = this.pool.get('git');
-    if (git && this.gitAvailable && this.milestone.git.autoCommit !== 'off') {
-      this.pool.send(git, { type: 'git_commit', reason: this.milestone.git.autoCommit === 'task' ? 'task' : 'threshold', task: task.id, title: task.title });
+    const autoCommit = this.options.autoCommit ?? this.milestone.git.autoCommit;
+    if (git && this.gitAvailable && autoCommit !== 'off') {
+      this.pool.send(git, { type: 'git_commit', reason: autoCommit === 'task' ? 'task' : 'threshold', task: task.id, title: task.title });
     }
   }
 

@@ -227,11 +227,21 @@ export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return list.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
 }
 
+/** Meaning-level checks assume the YAML itself parsed; after a syntax error they would only add noise. */
+export function isWellFormed(parsed: ParsedMilestone): boolean {
+  return !parsed.diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error');
+}
+
+/** Everything `validateMilestoneText` checks except tools: no I/O, so an editor can run it on every change. */
+export function checkWithoutTools(parsed: ParsedMilestone, options: ValidateOptions = {}): Diagnostic[] {
+  return sortDiagnostics([...parsed.diagnostics, ...(isWellFormed(parsed) ? checkSemantics(parsed, options) : [])]);
+}
+
 /** Parse + shape + meaning + tools: everything `validate` and the engine check before a run. */
 export async function validateMilestoneText(text: string, file: string, options: ValidateOptions & { tools?: boolean; checker?: ToolChecker; envPath?: string } = {}): Promise<ValidationResult> {
   const parsed = parseMilestoneText(text, file);
   const diagnostics = [...parsed.diagnostics];
-  if (!parsed.diagnostics.some((d) => d.code === 'yaml-syntax' && d.severity === 'error')) {
+  if (isWellFormed(parsed)) {
     diagnostics.push(...checkSemantics(parsed, options));
     if (options.tools !== false) diagnostics.push(...(await checkTools(parsed, options.checker ?? sharedChecker, options)));
   }

@@ -1,0 +1,163 @@
+// The Agents tree as plain data, built from a session's state: the provider only turns
+// these nodes into TreeItems, and the unit tests check the model without an editor.
+import { formatDuration } from '../../core/duration';
+import type { AgentKind, AgentStatus } from '../../core/session/events';
+import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+
+export type Liveness = 'here' | 'elsewhere' | 'none';
+
+export interface SessionNode {
+  kind: 'session';
+  key: string;
+  sessionId: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  status: SessionStatus;
+  liveness: Liveness;
+}
+
+export interface AgentNode {
+  kind: 'agent';
+  key: string;
+  sessionId: string;
+  agentId: string;
+  agentKind: AgentKind;
+  status: AgentStatus;
+  label: string;
+  description: string;
+  tooltip: string;
+  health: 'healthy' | 'degraded' | 'unresponsive' | 'terminated';
+}
+
+export interface GroupNode {
+  kind: 'group';
+  key: string;
+  sessionId: string;
+  label: string;
+  description: string;
+}
+
+export interface TaskNode {
+  kind: 'task';
+  key: string;
+  sessionId: string;
+  taskId: string;
+  status: TaskStatus;
+  label: string;
+  description: string;
+  tooltip: string;
+  /** Drives the inline actions through `viewItem`: `task.<status>.live` or `task.<status>`. */
+  contextValue: string;
+}
+
+export type TreeNode = SessionNode | AgentNode | GroupNode | TaskNode;
+
+const AGENT_ORDER: AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
+
+export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
+  const c = countTasks(s);
+  const done = c.completed + c.failed + c.skipped + c.cancelled;
+  const percent = c.total ? Math.round((done / c.total) * 100) : 0;
+  const statusText = liveness === 'elsewhere' ? `${s.status} (read-only: run by another process)` : s.status === 'running' && liveness === 'none' ? 'interrupted' : s.status;
+  const tooltip = [
+    `${s.title} (${s.milestoneId})`,
+    `Session ${s.id}`,
+    `Status: ${statusText}${s.pauseReason ? ` — ${s.pauseReason}` : ''}`,
+    `Tasks: ${c.completed} completed, ${c.failed} failed, ${c.skipped + c.cancelled} not run, ${c.running} running, of ${c.total}`,
+    s.branch ? `Branch: ${s.branch} (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : '',
+    s.result ? `Result: ${s.result.reason}` : '',
+  ].filter(Boolean);
+  return {
+    kind: 'session',
+    key: `session:${s.id}`,
+    sessionId: s.id,
+    label: s.title || s.milestoneId || s.id,
+    description: `${statusText} · ${c.completed}/${c.total} · ${percent}%`,
+    tooltip: tooltip.join('\n'),
+    status: s.status === 'running' && liveness === 'none' ? 'interrupted' : s.status,
+    liveness,
+  };
+}
+
+function agentHealth(a: AgentState): AgentNode['health'] {
+  if (a.status === 'terminated') return 'terminated';
+  if (a.status === 'unresponsive') return 'unresponsive';
+  return a.restarts > 0 ? 'degraded' : 'healthy';
+}
+
+export function agentNode(s: SessionState, a: AgentState): AgentNode {
+  const busy = a.busyMs + (a.status === 'busy' && a.busySince ? Math.max(0, Date.now() - Date.parse(a.busySince)) : 0);
+  const health = agentHealth(a);
+  const task = a.currentTask ? s.tasks.get(a.currentTask) : undefined;
+  return {
+    kind: 'agent',
+    key: `agent:${s.id}:${a.id}`,
+    sessionId: s.id,
+    agentId: a.id,
+    agentKind: a.kind,
+    status: a.status,
+    health,
+    label: a.id,
+    description: [a.status === 'busy' && task ? `running ${task.id}` : a.status, health !== 'healthy' && health !== 'terminated' ? health : ''].filter(Boolean).join(' · '),
+    tooltip: [
+      `${a.id} — ${a.kind} agent`,
+      `Status: ${a.status}${a.currentTask ? ` (${a.currentTask})` : ''}`,
+      `Health: ${health}${a.restarts ? `, replaced ${a.restarts} time${a.restarts === 1 ? '' : 's'}` : ''}`,
+      `Tasks completed: ${a.tasksCompleted}`,
+      `Errors: ${a.errors}`,
+      `Busy: ${formatDuration(busy)}`,
+    ].join('\n'),
+  };
+}
+
+export function taskNode(s: SessionState, t: TaskState, live: boolean): TaskNode {
+  const running = t.status === 'running' && t.startedAt ? Date.now() - Date.parse(t.startedAt) : undefined;
+  const duration = running !== undefined ? formatDuration(running) : t.durationMs !== null ? formatDuration(t.durationMs) : '';
+  const parts = [t.status, duration, t.attempts > 1 ? `attempt ${t.attempts}` : '', t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : ''].filter(Boolean);
+  const tooltip = [
+    `${t.title} (${t.id})`,
+    `Status: ${t.status}`,
+    t.command ? `${t.kind === 'agent' ? 'Agent' : 'Runs'}: ${t.command}` : '',
+    t.dependsOn.length ? `Depends on: ${t.dependsOn.join(', ')}` : '',
+    t.agent ? `Executor: ${t.agent}` : '',
+    t.attempts ? `Attempts: ${t.attempts}` : '',
+    t.message && t.status !== 'completed' ? `Last: ${t.message}` : '',
+  ].filter(Boolean);
+  return {
+    kind: 'task',
+    key: `task:${s.id}:${t.id}`,
+    sessionId: s.id,
+    taskId: t.id,
+    status: t.status,
+    label: t.id === t.title ? t.id : `${t.id} — ${t.title}`,
+    description: parts.join(' · '),
+    tooltip: tooltip.join('\n'),
+    contextValue: `task.${t.status}${live ? '.live' : ''}`,
+  };
+}
+
+/** Children of a node; the roots when `parent` is undefined. */
+export function children(sessions: readonly { state: SessionState; liveness: Liveness }[], parent?: TreeNode): TreeNode[] {
+  if (!parent) return sessions.map((s) => sessionNode(s.state, s.liveness));
+  const entry = sessions.find((s) => s.state.id === parent.sessionId);
+  if (!entry) return [];
+  const s = entry.state;
+  const live = entry.liveness === 'here';
+  switch (parent.kind) {
+    case 'session': {
+      const agents = [...s.agents.values()].sort((a, b) => AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true }));
+      const c = countTasks(s);
+      return [
+        ...agents.map((a) => agentNode(s, a)),
+        { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: `${c.completed}/${c.total} completed${c.failed ? ` · ${c.failed} failed` : ''}${c.running ? ` · ${c.running} running` : ''}` },
+      ];
+    }
+    case 'agent':
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, live));
+    case 'group':
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t !== undefined).map((t) => taskNode(s, t, live));
+    default:
+      return [];
+  }
+}

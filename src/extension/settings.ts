@@ -1,0 +1,47 @@
+import * as vscode from 'vscode';
+
+/** The one typed view of the `milestones.*` settings. */
+export class Settings {
+  constructor(private readonly scope?: vscode.Uri) {}
+
+  private get config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('milestones', this.scope);
+  }
+
+  get maxExecutors(): number | undefined {
+    const v = this.config.get<number | null>('maxExecutors');
+    return typeof v === 'number' && v >= 1 ? Math.floor(v) : undefined;
+  }
+
+  get agentProfiles(): Record<string, string[]> {
+    const raw = this.config.get<Record<string, unknown>>('agentProfiles') ?? {};
+    const out: Record<string, string[]> = {};
+    for (const [name, argv] of Object.entries(raw)) {
+      if (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string')) out[name] = argv;
+    }
+    return out;
+  }
+
+  get autoCommit(): 'task' | 'threshold' | 'off' | undefined {
+    const v = this.config.get<string>('autoCommit');
+    return v === 'task' || v === 'threshold' || v === 'off' ? v : undefined;
+  }
+
+  get stallAlertMs(): number | undefined {
+    const v = this.config.get<number | null>('stallAlertSeconds');
+    return typeof v === 'number' && v > 0 ? v * 1000 : undefined;
+  }
+
+  get showStatusBar(): boolean {
+    return this.config.get<boolean>('showStatusBar') ?? true;
+  }
+
+  get gitPath(): string | undefined {
+    const v = this.config.get<string | null>('gitPath');
+    return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  static affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
+    return e.affectsConfiguration(`milestones.${key}`);
+  }
+}

@@ -1,0 +1,59 @@
+import * as vscode from 'vscode';
+import type { Diagnostic } from '../../core/milestone/diagnostics';
+import { Disposable } from '../lifecycle';
+import type { SessionManager } from '../sessionManager';
+
+export const RUNTIME_SOURCE = 'Milestone Agents (run)';
+
+export function toVscodeDiagnostic(d: Diagnostic, source: string): vscode.Diagnostic {
+  const range = new vscode.Range(d.range.start.line, d.range.start.character, d.range.end.line, Math.max(d.range.end.character, d.range.start.character + 1));
+  const severity = d.severity === 'error' ? vscode.DiagnosticSeverity.Error : d.severity === 'warning' ? vscode.DiagnosticSeverity.Warning : vscode.DiagnosticSeverity.Information;
+  const diag = new vscode.Diagnostic(range, d.message, severity);
+  diag.source = source;
+  diag.code = d.code;
+  return diag;
+}
+
+/**
+ * The dependency validator's findings during a run, on the milestone file: a failed task
+ * blocking its dependents, a tool that went away, a cycle written into the file. The
+ * language server reports the static ones already, so those are left out here to avoid
+ * saying the same thing twice; they come back when the server stops reporting them.
+ */
+export class RuntimeDiagnostics extends Disposable {
+  private readonly collection = this._register(vscode.languages.createDiagnosticCollection('milestones-runtime'));
+  /** Setting the collection fires onDidChangeDiagnostics too: unchanged content is not set again. */
+  private last = '';
+
+  constructor(private readonly sessions: SessionManager) {
+    super();
+    this._register(sessions.onDidChange(({ events, reset }) => {
+      if (reset || events.some((e) => e.type === 'dependency_issues' || e.type === 'session_resumed' || e.type === 'milestone_completed')) this.update();
+    }));
+    this._register(vscode.languages.onDidChangeDiagnostics((e) => {
+      if (e.uris.some((u) => this.sessions.sessions().some((s) => s.state.milestoneFile === u.fsPath))) this.update();
+    }));
+  }
+
+  update(): void {
+    const byFile = new Map<string, vscode.Diagnostic[]>();
+    // Only the newest session of each milestone file speaks for it.
+    const seen = new Set<string>();
+    for (const s of this.sessions.sessions()) {
+      const file = s.state.milestoneFile;
+      if (!file || seen.has(file)) continue;
+      seen.add(file);
+      if (s.state.status === 'completed') continue;
+      const uri = vscode.Uri.file(file);
+      const others = vscode.languages.getDiagnostics(uri).filter((d) => d.source !== RUNTIME_SOURCE);
+      const said = new Set(others.map((d) => `${String(typeof d.code === 'object' ? d.code.value : d.code)}:${d.range.start.line}`));
+      const list = s.state.issues.filter((d) => !said.has(`${d.code}:${d.range.start.line}`)).map((d) => toVscodeDiagnostic(d, RUNTIME_SOURCE));
+      byFile.set(uri.toString(), list);
+    }
+    const key = JSON.stringify([...byFile].map(([uri, list]) => [uri, list.map((d) => [d.code, d.range.start.line, d.message])]));
+    if (key === this.last) return;
+    this.last = key;
+    this.collection.clear();
+    for (const [uri, list] of byFile) if (list.length) this.collection.set(vscode.Uri.parse(uri), list);
+  }
+}

@@ -1,0 +1,41 @@
+import * as vscode from 'vscode';
+import { countTasks } from '../../core/session/state';
+import { Disposable } from '../lifecycle';
+import type { SessionManager } from '../sessionManager';
+import { Settings } from '../settings';
+
+/** `$(sync~spin) <milestone> 12/30 · 40%` while running; a check or an error at the end. */
+export function statusText(s: { title: string; milestoneId: string; status: string }, done: number, total: number): string {
+  const percent = total ? Math.round((done / total) * 100) : 0;
+  const icon = s.status === 'completed' ? '$(check)' : s.status === 'failed' ? '$(error)' : s.status === 'paused' || s.status === 'interrupted' ? '$(debug-pause)' : '$(sync~spin)';
+  return `${icon} ${s.milestoneId || s.title} ${done}/${total} · ${percent}%`;
+}
+
+export class StatusBar extends Disposable {
+  private readonly item = this._register(vscode.window.createStatusBarItem('milestones.status', vscode.StatusBarAlignment.Left, 10));
+
+  constructor(private readonly sessions: SessionManager) {
+    super();
+    this.item.name = 'Milestone Agents';
+    this.item.command = 'milestones.showDashboard';
+    this._register(sessions.onDidChange(() => this.update()));
+    this._register(sessions.onDidChangeSessions(() => this.update()));
+    this._register(vscode.workspace.onDidChangeConfiguration((e) => Settings.affects(e, 'showStatusBar') && this.update()));
+    this.update();
+  }
+
+  update(): void {
+    const session = this.sessions.current();
+    if (!session || !new Settings().showStatusBar) {
+      this.item.hide();
+      return;
+    }
+    const s = session.state;
+    const c = countTasks(s);
+    const status = s.status === 'running' && !session.coordinator && !session.liveElsewhere ? 'interrupted' : s.status;
+    this.item.text = statusText({ ...s, status }, c.completed, c.total);
+    this.item.tooltip = `${s.title}: ${status}${session.liveElsewhere ? ' (run by another process)' : ''} — ${c.completed} of ${c.total} tasks completed${c.failed ? `, ${c.failed} failed` : ''}. Click for the dashboard.`;
+    this.item.backgroundColor = status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+    this.item.show();
+  }
+}

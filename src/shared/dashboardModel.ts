@@ -1,0 +1,102 @@
+// What the dashboard draws, derived from a session's state: one pure function, shared by
+// the webview and the unit tests.
+import type { AgentKind, AgentStatus } from '../core/session/events';
+import { countTasks, type SessionState, type TaskStatus } from '../core/session/state';
+
+export interface DashboardModel {
+  title: string;
+  milestoneId: string;
+  status: string;
+  pauseReason: string | null;
+  progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; etaMs: number | null };
+  agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; completed: number; errors: number; restarts: number }[];
+  graph: { nodes: { id: string; label: string; status: TaskStatus; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
+  timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: 'completed' | 'failed' | 'running' | 'cancelled' }[] }[] };
+  gates: { id: string; status: string; blocking: boolean; message: string | null }[];
+  alerts: { kind: string; message: string; at: string }[];
+  branch: string | null;
+  commits: number;
+}
+
+const AGENT_ORDER: AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
+
+export interface RunRecord {
+  task: string;
+  agent: string;
+  start: number;
+  end: number | null;
+  status: 'completed' | 'failed' | 'running' | 'cancelled';
+}
+
+/**
+ * Task runs per executor, from the events (the state keeps only each task's latest run).
+ * Feed every event in order; `runs` is the timeline's raw material.
+ */
+export class RunLog {
+  readonly runs: RunRecord[] = [];
+  private readonly open = new Map<string, RunRecord>();
+
+  add(e: { type: string; timestamp: string; data: unknown }): void {
+    const d = e.data as { task?: string; agent?: string | null };
+    const at = Date.parse(e.timestamp);
+    if (e.type === 'task_started' && d.task && d.agent) {
+      const run: RunRecord = { task: d.task, agent: d.agent, start: at, end: null, status: 'running' };
+      this.runs.push(run);
+      this.open.set(d.task, run);
+    } else if ((e.type === 'task_completed' || e.type === 'task_failed' || e.type === 'task_cancelled') && d.task) {
+      const run = this.open.get(d.task);
+      if (!run) return;
+      run.end = at;
+      run.status = e.type === 'task_completed' ? 'completed' : e.type === 'task_failed' ? 'failed' : 'cancelled';
+      this.open.delete(d.task);
+    } else if (e.type === 'session_resumed' || e.type === 'session_interrupted') {
+      // Runs cut short by a crash or a stop have no end event: they end here.
+      for (const run of this.open.values()) {
+        run.end = at;
+        run.status = 'cancelled';
+      }
+      this.open.clear();
+    }
+  }
+}
+
+export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number): DashboardModel {
+  const c = countTasks(s);
+  const finished = c.completed + c.failed + c.skipped + c.cancelled;
+  const tasks = s.taskOrder.map((id) => s.tasks.get(id)).filter((t) => t !== undefined);
+  const starts = runs.map((r) => r.start);
+  const start = starts.length ? Math.min(...starts) : s.startedAt ? Date.parse(s.startedAt) : now;
+  const end = s.endedAt ? Date.parse(s.endedAt) : now;
+  const lanes = new Map<string, DashboardModel['timeline']['lanes'][number]>();
+  for (const r of runs) {
+    const lane = lanes.get(r.agent) ?? { agent: r.agent, runs: [] };
+    lane.runs.push({ task: r.task, start: r.start, end: r.end ?? end, status: r.status });
+    lanes.set(r.agent, lane);
+  }
+  const known = new Set(tasks.map((t) => t.id));
+  return {
+    title: s.title || s.milestoneId,
+    milestoneId: s.milestoneId,
+    status: s.status,
+    pauseReason: s.pauseReason,
+    progress: {
+      done: c.completed,
+      failed: c.failed,
+      skipped: c.skipped + c.cancelled,
+      running: c.running,
+      total: c.total,
+      percent: c.total ? Math.round((finished / c.total) * 100) : 0,
+      etaMs: s.status === 'completed' || s.status === 'failed' ? 0 : (s.progress?.eta_ms ?? null),
+    },
+    agents: [...s.agents.values()].sort((a, b) => AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true })).map((a) => ({ id: a.id, kind: a.kind, status: a.status, task: a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
+    graph: {
+      nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: t.status, attempts: t.attempts, durationMs: t.durationMs })),
+      edges: tasks.flatMap((t) => t.dependsOn.filter((d) => known.has(d)).map((d) => ({ from: d, to: t.id }))),
+    },
+    timeline: { start, end: Math.max(end, start + 1), lanes: [...lanes.values()].sort((a, b) => a.agent.localeCompare(b.agent, undefined, { numeric: true })) },
+    gates: [...s.gates.values()].map((g) => ({ id: g.id, status: g.status, blocking: g.blocking, message: g.message })),
+    alerts: s.alerts.slice(-20).map((a) => ({ kind: a.kind, message: a.message, at: a.at })),
+    branch: s.branch,
+    commits: s.commits.length,
+  };
+}
