@@ -1,7 +1,7 @@
 // `npm run bench`: figures as ratios against a reference measured in the same run, written
 // to bench/results.json. Nothing here asserts a time; it reports.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { promises as fs, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
+import { promises as fs, openSync, writeSync, fsyncSync, closeSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -73,7 +73,7 @@ async function runOurs(dir: string, tasks: ReturnType<typeof sleepGraph>, execut
 function runMake(dir: string, tasks: ReturnType<typeof sleepGraph>, executors: number): number {
   const lines = ['all: ' + tasks.map((t) => t.id).join(' '), ...tasks.flatMap((t) => [`${t.id}: ${t.deps.join(' ')}`, `\t@sleep ${t.seconds}`]), `.PHONY: all ${tasks.map((t) => t.id).join(' ')}`];
   const makefile = path.join(dir, 'Makefile');
-  require('node:fs').writeFileSync(makefile, `${lines.join('\n')}\n`);
+  writeFileSync(makefile, `${lines.join('\n')}\n`);
   const t0 = performance.now();
   const r = spawnSync('make', ['-s', `-j${executors}`, '-f', makefile], { cwd: dir });
   if (r.status !== 0) throw new Error(`make failed: ${String(r.stderr)}`);

@@ -11,7 +11,7 @@ import type { Milestone, Task } from '../milestone/model';
 import { validateMilestoneFile } from '../milestone/validate';
 import { workspaceOf } from '../milestone/workspace';
 import { CpuSampler, memoryPressure } from '../resources';
-import type { AgentKind, EventData, EventType, JournalEvent, JournalEventOf } from '../session/events';
+import { TERMINAL_EVENTS, type AgentKind, type EventData, type EventType, type JournalEvent, type JournalEventOf } from '../session/events';
 import { Journal, JournalFailedError } from '../session/journal';
 import { newSessionId, SessionPaths } from '../session/layout';
 import { acquireSessionLock, isSessionLive, type SessionLock } from '../session/lock';
@@ -127,6 +127,8 @@ export class Coordinator {
   private stopping = false;
   private finishing = false;
   private closed = false;
+  /** A terminal event is in the journal: nothing may follow it. */
+  private ended = false;
   private failFastTriggered = false;
   private gitAvailable = false;
   private readonly startedAt = Date.now();
@@ -440,6 +442,7 @@ export class Coordinator {
     const exits = [...this.running.keys()].map((task) => this.cancelTask(task, 'session stopped'));
     void exits;
     await this.waitForRunningToEnd(this.specContext.graceMs + 2000);
+    await this.windDown();
     this.record('session_interrupted', { reason, ...(detail ? { detail } : {}) });
     await this.close('interrupted', 3, detail ?? reason);
     return this.done;
@@ -460,8 +463,9 @@ export class Coordinator {
   // ---------------------------------------------------------------- journal
 
   private record<K extends EventType>(type: K, data: EventData[K]): JournalEventOf<K> | undefined {
-    if (this.closed || this.journal.failed) return undefined;
+    if (this.closed || this.ended || this.journal.failed) return undefined;
     const { event, durable } = this.journal.append(type, data);
+    if (TERMINAL_EVENTS.has(type)) this.ended = true;
     applyEvent(this.state, event as JournalEvent);
     this.events.push(event as JournalEvent);
     durable.then(
@@ -955,6 +959,7 @@ export class Coordinator {
         this.pool.send(git, { type: 'git_finish', message: `${this.milestone.id}: ${this.milestone.title.replace(/\s+/g, ' ').trim()} (milestone complete)` });
         await reply;
       }
+      await this.windDown();
       this.record('milestone_completed', { duration_ms: durationMs, tasks: tasks.length });
       await this.close('completed', 0, 'all tasks completed');
       return;
@@ -965,8 +970,18 @@ export class Coordinator {
       : gatesFailed.length
         ? `quality gate${gatesFailed.length > 1 ? 's' : ''} ${gatesFailed.join(', ')} failed`
         : `task${skipped.length > 1 ? 's' : ''} ${skipped.join(', ')} did not run`;
+    await this.windDown();
     this.record('milestone_failed', { duration_ms: durationMs, failed, skipped, gates_failed: gatesFailed, reason });
     await this.close('failed', 1, reason);
+  }
+
+  /**
+   * Lets every agent but the monitor finish what it was doing (a commit in progress, a
+   * safety check) and stop, so all they have to say is journaled before the terminal event:
+   * the journal's last line says how the session ended. The monitor stays to see that line.
+   */
+  private async windDown(): Promise<void> {
+    await Promise.all(this.pool.all().filter((a) => a.kind !== 'monitor').map((a) => this.pool.retire(a, 3000)));
   }
 
   private async rollback(): Promise<void> {

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseMilestoneText } from '../../core/milestone/parse';
@@ -12,8 +13,24 @@ export interface MilestoneFileNode {
 }
 
 /** Reads the milestone files of the workspace (title and task count) for pickers and the view. */
+/** The milestone files in the workspace folders' own .milestones/, read directly (fast). */
+export async function topLevelMilestoneFiles(): Promise<vscode.Uri[]> {
+  const direct = await Promise.all(
+    (vscode.workspace.workspaceFolders ?? []).map(async (f) => {
+      const dir = path.join(f.uri.fsPath, '.milestones');
+      const names = await fs.readdir(dir).catch(() => [] as string[]);
+      return names.filter((n) => /\.ya?ml$/.test(n)).map((n) => vscode.Uri.file(path.join(dir, n)));
+    }),
+  );
+  return direct.flat();
+}
+
 export async function findMilestoneFiles(): Promise<MilestoneFileNode[]> {
-  const uris = await vscode.workspace.findFiles('**/.milestones/*.{yaml,yml}', '**/node_modules/**', 500);
+  // The file search adds milestones kept deeper (a monorepo's packages); it can be slow to
+  // start, or unavailable, so the folders' own .milestones/ are read directly as well.
+  const [direct, searched] = await Promise.all([topLevelMilestoneFiles(), Promise.resolve(vscode.workspace.findFiles('**/.milestones/*.{yaml,yml}', '**/node_modules/**', 500)).catch(() => [] as vscode.Uri[])]);
+  const byPath = new Map([...direct, ...searched].map((u) => [u.fsPath, u]));
+  const uris = [...byPath.values()];
   const nodes = await Promise.all(
     uris.map(async (uri) => {
       try {
@@ -45,6 +62,8 @@ export class MilestonesTreeProvider extends Disposable implements vscode.TreeDat
   /** Reloads the view, and counts the files even while the view is hidden (for `when` clauses). */
   refresh(): void {
     this.changed.fire(undefined);
+    // The direct look answers first, so `when` clauses do not wait for the file search.
+    void topLevelMilestoneFiles().then((files) => files.length && this.countChanged.fire(files.length));
     void findMilestoneFiles().then((files) => this.countChanged.fire(files.length));
   }
 
