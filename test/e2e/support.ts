@@ -1,0 +1,102 @@
+// Shared set-up of the real-editor tests: the packaged .vsix, throwaway git workspaces,
+// code-server + Chromium through scripts/editor/harness.mjs, and waits on the real UI.
+import { execFileSync } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import type { Editor, Workbench } from '../../scripts/editor/harness.mjs' with { 'resolution-mode': 'import' };
+
+export const ROOT = path.resolve(__dirname, '..', '..');
+export const RESULTS = path.join(ROOT, 'test-results');
+export const SCREENSHOTS = path.join(RESULTS, 'screenshots');
+
+export const harness = (): Promise<typeof import('../../scripts/editor/harness.mjs', { with: { 'resolution-mode': 'import' } })> => import('../../scripts/editor/harness.mjs');
+
+let vsix: Promise<string> | undefined;
+
+/** Packages the extension once per run, from the freshly built dist/, the way users get it. */
+export function packagedVsix(): Promise<string> {
+  vsix ??= (async () => {
+    await fs.mkdir(RESULTS, { recursive: true });
+    const out = path.join(RESULTS, 'milestone-agents.vsix');
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce'), 'package', '--no-dependencies', '--no-rewrite-relative-links', '-o', out], { cwd: ROOT, stdio: 'pipe' });
+    return out;
+  })();
+  return vsix;
+}
+
+const temps: string[] = [];
+
+export async function gitWorkspace(files: Record<string, string>): Promise<string> {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ma-e2e-ws-')));
+  temps.push(dir);
+  for (const [name, content] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), content);
+  }
+  const git = (...args: string[]): string => execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'E2E');
+  git('config', 'user.email', 'e2e@example.invalid');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'initial');
+  return dir;
+}
+
+export function git(dir: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd: dir, encoding: 'utf8' }).trim();
+}
+
+export async function removeTemps(): Promise<void> {
+  await Promise.all(temps.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
+}
+
+export interface Session {
+  editor: Editor;
+  wb: Workbench;
+  page: Page;
+  shot(name: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts code-server with the packaged extension on `workspace` and opens it in Chromium. */
+export async function launch(workspace: string, trust: 'trusted' | 'restricted' = 'trusted'): Promise<Session> {
+  const h = await harness();
+  const editor = await h.startEditor({ workspace, vsix: await packagedVsix(), trust });
+  let wb: Workbench;
+  try {
+    wb = await h.openWorkbench(editor, { screenshotsDir: SCREENSHOTS, timeoutMs: 60_000 });
+  } catch (err) {
+    await editor.stop();
+    throw err;
+  }
+  return {
+    editor,
+    wb,
+    page: wb.page,
+    shot: (name) => wb.screenshot(name),
+    close: async () => {
+      await wb.close().catch(() => undefined);
+      await editor.stop();
+    },
+  };
+}
+
+/** Waits until some status bar item's text matches; returns that text. */
+export async function waitForStatusBar(page: Page, pattern: RegExp, timeout = 60_000): Promise<string> {
+  const item = page.locator('.statusbar .statusbar-item', { hasText: pattern }).first();
+  await item.waitFor({ timeout });
+  return (await item.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** The document inside the (single) open webview: VS Code nests it in two iframes. */
+export function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview').frameLocator('iframe#active-frame');
+}
+
+/** A row of a tree view, found by its label. */
+export function treeRow(page: Page, view: string, label: string | RegExp) {
+  const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: view }) });
+  return pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
+}
