@@ -100,3 +100,25 @@ export function treeRow(page: Page, view: string, label: string | RegExp) {
   const pane = page.locator('.pane', { has: page.locator('.pane-header', { hasText: view }) });
   return pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
 }
+
+/** Resolves with the file's content once `test` accepts it; wakes on file-system events. */
+export async function waitForFileContent(file: string, test: (text: string) => boolean, timeout = 30_000): Promise<string> {
+  const { watch } = await import('node:fs');
+  const read = (): Promise<string> => fs.readFile(file, 'utf8').catch(() => '');
+  const now = await read();
+  if (test(now)) return now;
+  return new Promise((resolve, reject) => {
+    const watcher = watch(path.dirname(file), () => {
+      void read().then((text) => {
+        if (!test(text)) return;
+        clearTimeout(timer);
+        watcher.close();
+        resolve(text);
+      });
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      void read().then((text) => reject(new Error(`${file} never matched; it reads:\n${text}`)));
+    }, timeout);
+  });
+}

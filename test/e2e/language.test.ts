@@ -1,0 +1,103 @@
+import { strict as assert } from 'node:assert';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import { gitWorkspace, harness, launch, removeTemps, waitForFileContent, type Session } from './support';
+
+const BROKEN = `id: broken
+title: Broken on purpose
+tasks:
+  - id: a
+    run: echo a
+    depends_on: [c]
+  - id: b
+    run: echo b
+    depends_on: [a, nope]
+  - id: c
+    run: echo c
+    depends_on: [b]
+`;
+
+const FINE = `id: fine
+title: Fine so far
+tasks:
+  - id: first
+    run: echo first
+  - id: second
+    run: echo second
+    depends_on: [first]
+`;
+
+async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
+function problemRow(page: Page, text: string | RegExp) {
+  return page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
+}
+
+describe('milestone files in a real editor: the language server', function () {
+  let workspace: string;
+  let s: Session;
+
+  before(async function () {
+    workspace = await gitWorkspace({ '.milestones/broken.yaml': BROKEN, '.milestones/fine.yaml': FINE });
+    s = await launch(workspace);
+    await (await harness()).waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await s?.shot(`failure-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+
+  after(async function () {
+    await s?.close();
+    await removeTemps();
+  });
+
+  it('shows a cycle and an unknown dependency in the Problems panel; a quick fix removes the unknown one', async () => {
+    const h = await harness();
+    await openFile(s.page, 'broken.yaml');
+    await h.runCommand(s.page, 'View: Focus Problems');
+    await problemRow(s.page, 'Dependency cycle').waitFor();
+    await problemRow(s.page, 'depends on "nope"').waitFor();
+    const rows = await h.problems(s.page);
+    assert.equal(rows.filter((r) => r.includes('Dependency cycle')).length, 3, `one per edge of the cycle:\n${rows.join('\n')}`);
+    assert.ok(rows.some((r) => /a → c → b → a|a → b → c → a|c → b → a → c|b → a → c → b/.test(r)), rows.join('\n'));
+    await s.shot('10-problems');
+
+    // Go to the unknown dependency in the editor and apply the quick fix offered there.
+    await s.page.locator('.monaco-editor .view-line span', { hasText: /^nope$/ }).first().click();
+    await s.page.keyboard.press('Control+.');
+    const fix = s.page.getByText('Remove "nope" from depends_on', { exact: true }).first();
+    await fix.waitFor();
+    await s.shot('11-quick-fix');
+    await s.page.keyboard.press('Enter');
+    await s.page.locator('.monaco-editor .view-line', { hasText: 'depends_on: [a]' }).first().waitFor();
+    await problemRow(s.page, 'depends on "nope"').waitFor({ state: 'detached' });
+    await problemRow(s.page, 'Dependency cycle').waitFor();
+    await s.page.locator('.monaco-editor .view-line', { hasText: 'depends_on: [a]' }).first().click();
+    await s.page.keyboard.press('Control+S');
+    const saved = await waitForFileContent(path.join(workspace, '.milestones', 'broken.yaml'), (t) => !t.includes('nope'));
+    assert.match(saved, /depends_on: \[a\]\n/);
+  });
+
+  it('a cycle typed into a valid milestone file shows up in the Problems panel', async () => {
+    const h = await harness();
+    await openFile(s.page, 'fine.yaml');
+    // Give "first" a dependency on "second", right below its `run:` line.
+    await s.page.locator('.monaco-editor .view-line', { hasText: 'run: echo first' }).first().click();
+    await s.page.keyboard.press('End');
+    await s.page.keyboard.press('Enter');
+    await s.page.keyboard.type('depends_on: [second]');
+    await h.runCommand(s.page, 'View: Focus Problems');
+    await problemRow(s.page, /Dependency cycle (first → second → first|second → first → second)/).waitFor();
+    await s.shot('12-cycle-typed');
+  });
+});
