@@ -84,7 +84,7 @@ describe('milestone files in a real editor: the language server', function () {
     await problemRow(s.page, 'Dependency cycle').waitFor();
     await s.page.locator('.monaco-editor .view-line', { hasText: 'depends_on: [a]' }).first().click();
     await s.page.keyboard.press('Control+S');
-    const saved = await waitForFileContent(path.join(workspace, '.milestones', 'broken.yaml'), (t) => !t.includes('nope'));
+    const saved = await waitForFileContent(path.join(workspace, '.milestones', 'broken.yaml'), (t) => t.includes('depends_on: [a]\n') && !t.includes('nope'));
     assert.match(saved, /depends_on: \[a\]\n/);
   });
 
