@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import { Coordinator, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
 import { workspaceOf } from '../core/milestone/workspace';
 import { isValidId } from '../core/ids';
-import type { JournalEvent } from '../core/session/events';
+import { TERMINAL_EVENTS, type JournalEvent } from '../core/session/events';
 import { SessionPaths } from '../core/session/layout';
 import { isSessionLive } from '../core/session/lock';
 import { applyEvent, replay, type SessionState } from '../core/session/state';
@@ -192,7 +192,10 @@ export class SessionManager extends Disposable {
         }
       }
       const wasLive = entry.liveElsewhere;
-      entry.liveElsewhere = !entry.coordinator && (await isSessionLive(entry.paths));
+      // After its terminal event a session is over, whatever its lock says in the moment
+      // before the other process releases it.
+      const ended = entry.events.length > 0 && TERMINAL_EVENTS.has(entry.events[entry.events.length - 1]!.type);
+      entry.liveElsewhere = !entry.coordinator && !ended && (await isSessionLive(entry.paths));
       if (events.length || fresh || wasLive !== entry.liveElsewhere) this.queue(entry, fresh ? entry.events : events, fresh);
     } catch (err) {
       this.log.warn(`Could not read session ${entry.id}: ${(err as Error).message}`);

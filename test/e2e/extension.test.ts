@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { git, gitWorkspace, harness, launch, removeTemps, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { execFile } from 'node:child_process';
+import { git, gitWorkspace, harness, launch, removeTemps, ROOT, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -21,6 +22,14 @@ tasks:
   - { id: after-it, title: After it, run: "echo after > after.txt", depends_on: [needs-file] }
 `;
 
+const FROM_CLI = `id: cli
+title: E2E from the CLI
+type: custom
+tasks:
+  - { id: one, run: "sleep 2" }
+  - { id: two, run: "sleep 1", depends_on: [one] }
+`;
+
 async function sessionsOf(workspace: string): Promise<string[]> {
   const dir = path.join(workspace, '.milestones', 'sessions');
   return (await fs.readdir(dir).catch(() => [])).filter((n) => !n.endsWith('.yaml'));
@@ -31,7 +40,7 @@ describe('the extension in a real editor (code-server)', function () {
   let s: Session;
 
   before(async function () {
-    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY, 'README.md': '# e2e\n' });
+    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY, '.milestones/cli.yaml': FROM_CLI, 'README.md': '# e2e\n' });
     s = await launch(workspace);
   });
 
@@ -140,6 +149,18 @@ describe('the extension in a real editor (code-server)', function () {
     await h.waitForNotification(s.page, 'Milestone "E2E retry" completed: 2/2 tasks.');
     await fs.access(path.join(workspace, 'after.txt'));
     await s.shot('8-task-retried');
+  });
+
+  it('a session started by the CLI in the same workspace appears and updates live, read-only', async () => {
+    const cli = execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'run', '.milestones/cli.yaml'], { cwd: workspace });
+    const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    await showAgents(s);
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E from the CLI[\s\S]*read-only/ }).first().waitFor();
+    await waitForStatusBar(s.page, /cli [01]\/2/);
+    await s.shot('13-cli-session-followed');
+    assert.equal(await exited, 0);
+    await waitForStatusBar(s.page, /cli 2\/2 · 100%/);
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E from the CLI[\s\S]*completed/ }).first().waitFor();
   });
 });
 

@@ -73,7 +73,7 @@ export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
     key: `session:${s.id}`,
     sessionId: s.id,
     label: s.title || s.milestoneId || s.id,
-    description: `${statusText} · ${c.completed}/${c.total} · ${percent}%`,
+    description: `${statusText} · ${c.completed}/${c.total} · ${percent}%${s.branch ? ` · ${s.branch}` : ''}`,
     tooltip: tooltip.join('\n'),
     status: s.status === 'running' && liveness === 'none' ? 'interrupted' : s.status,
     liveness,

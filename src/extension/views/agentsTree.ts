@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
-import { children, type Liveness, type TreeNode } from '../model/treeModel';
+import { children, sessionNode, type Liveness, type TreeNode } from '../model/treeModel';
 import type { SessionManager } from '../sessionManager';
 
 const MAX_SESSIONS = 5;
@@ -43,23 +43,54 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   readonly onDidChangeTreeData = this.changed.event;
 
   private refreshTimer: NodeJS.Timeout | undefined;
+  private readonly dirty = new Set<string>();
+  private rootsDirty = false;
+  /** One object per node key, updated in place: the tree view knows elements by identity. */
+  private readonly nodes = new Map<string, TreeNode>();
 
   constructor(private readonly sessions: SessionManager) {
     super();
-    this._register(sessions.onDidChange(() => this.refresh()));
+    this._register(sessions.onDidChange(({ session }) => this.refresh(session.id)));
     this._register(sessions.onDidChangeSessions(() => this.refresh()));
     this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
   }
 
   /**
-   * One refresh per short window: the tree view asks for children asynchronously, and a
-   * refresh landing in the middle of that makes it look up items that no longer exist.
+   * At most one refresh per short window, and only of the sessions that changed: a refresh
+   * of the whole tree drops the view's handles for a moment, and an inline action clicked
+   * just then would reach its command without its task.
    */
-  private refresh(): void {
+  private refresh(sessionId?: string): void {
+    if (sessionId) this.dirty.add(sessionId);
+    else this.rootsDirty = true;
     this.refreshTimer ??= setTimeout(() => {
       this.refreshTimer = undefined;
-      this.changed.fire(undefined);
+      const ids = [...this.dirty];
+      this.dirty.clear();
+      const whole = this.rootsDirty || ids.some((id) => !this.nodes.has(`session:${id}`));
+      this.rootsDirty = false;
+      if (whole) {
+        this.changed.fire(undefined);
+        return;
+      }
+      // A refreshed element gets getTreeItem again, not getChildren of its parent: bring the
+      // session node itself up to date first.
+      const model = this.model();
+      for (const id of ids) {
+        const entry = model.find((m) => m.state.id === id);
+        if (entry) this.changed.fire(this.intern(sessionNode(entry.state, entry.liveness)));
+      }
     }, 100);
+  }
+
+  private intern(node: TreeNode): TreeNode {
+    const known = this.nodes.get(node.key);
+    if (!known) {
+      this.nodes.set(node.key, node);
+      return node;
+    }
+    Object.assign(known, node);
+    return known;
   }
 
   private model(): { state: import('../../core/session/state').SessionState; liveness: Liveness }[] {
@@ -70,7 +101,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getChildren(element?: TreeNode): TreeNode[] {
-    return children(this.model(), element);
+    return children(this.model(), element).map((n) => this.intern(n));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {

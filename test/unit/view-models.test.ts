@@ -1,0 +1,181 @@
+import { strict as assert } from 'node:assert';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { EventData, EventType, JournalEvent } from '../../src/core/session/events';
+import { replay } from '../../src/core/session/state';
+import { JournalTail } from '../../src/core/session/tail';
+import { children, sessionNode, type TreeNode } from '../../src/extension/model/treeModel';
+import { isFromWebview, isToWebview } from '../../src/shared/dashboardProtocol';
+import { RunLog, toDashboardModel } from '../../src/shared/dashboardModel';
+import { TempDirs } from './helpers';
+
+const SESSION = 'demo-20261125-120000-abcd';
+let seq = 0;
+const T0 = Date.parse('2026-11-25T12:00:00.000Z');
+function ev<K extends EventType>(type: K, data: EventData[K], atMs = seq * 100): JournalEvent {
+  seq++;
+  return { seq, timestamp: new Date(T0 + atMs).toISOString(), type, data, session: SESSION } as JournalEvent;
+}
+
+/** A small run: two executors, a diamond a → (b, c) → d where c fails and d is skipped. */
+function run(): JournalEvent[] {
+  seq = 0;
+  const task = (id: string, deps: string[] = []) => ({ id, title: `Task ${id}`, depends_on: deps, kind: 'run' as const, command: `echo ${id}`, retries: 0 });
+  return [
+    ev('session_started', { milestone_id: 'demo', milestone_file: '/w/.milestones/demo.yaml', workspace: '/w', title: 'Demo', type: 'development', complexity: 'medium', tasks: [task('a'), task('b', ['a']), task('c', ['a']), task('d', ['b', 'c'])], gates: [{ id: 'unit', title: 'unit', after: [], blocking: true }], executors: { min: 1, max: 2 }, on_failure: 'continue', pid: 1, host: 'h' }, 0),
+    ev('agent_registered', { agent: 'executor-1', kind: 'executor', startup_ms: 50, subscriptions: [] }, 10),
+    ev('agent_registered', { agent: 'monitor', kind: 'monitor', startup_ms: 50, subscriptions: [] }, 11),
+    ev('agent_registered', { agent: 'executor-2', kind: 'executor', startup_ms: 60, subscriptions: [] }, 12),
+    ev('git_branch_ready', { branch: 'milestone/demo', base_commit: 'abc', created: true, repository: '/w' }, 15),
+    ev('task_queued', { task: 'a', attempt: 1, priority: 3 }, 20),
+    ev('agent_state_changed', { agent: 'executor-1', status: 'busy', current_task: 'a' }, 20),
+    ev('task_started', { task: 'a', agent: 'executor-1', attempt: 1, pid: 10, command: 'echo a' }, 25),
+    ev('task_completed', { task: 'a', agent: 'executor-1', attempt: 1, duration_ms: 1000 }, 1025),
+    ev('agent_state_changed', { agent: 'executor-1', status: 'idle', current_task: null }, 1025),
+    ev('agent_state_changed', { agent: 'executor-1', status: 'busy', current_task: 'b' }, 1030),
+    ev('task_started', { task: 'b', agent: 'executor-1', attempt: 1, pid: 11, command: 'echo b' }, 1030),
+    ev('task_started', { task: 'c', agent: 'executor-2', attempt: 1, pid: 12, command: 'echo c' }, 1030),
+    ev('agent_state_changed', { agent: 'executor-2', status: 'busy', current_task: 'c' }, 1030),
+    ev('task_failed', { task: 'c', agent: 'executor-2', attempt: 1, duration_ms: 500, exit_code: 2, signal: null, reason: 'exit', message: 'exit code 2', final: true }, 1530),
+    ev('task_skipped', { task: 'd', because: 'c', reason: 'depends on "c", which failed' }, 1531),
+    ev('alert', { kind: 'stalled_task', task: 'b', message: 'Task b has printed nothing for 300s' }, 1600),
+    ev('auto_commit', { sha: 'f00', files: 1, message: 'demo: Task a [a]', reason: 'task', task: 'a' }, 1700),
+  ];
+}
+
+describe('view models', () => {
+  describe('Agents tree model', () => {
+    it('puts a session at the root with status, counts and percent, and read-only when another process runs it', () => {
+      const s = replay(SESSION, run());
+      const [root] = children([{ state: s, liveness: 'elsewhere' }]);
+      assert.ok(root && root.kind === 'session');
+      assert.equal(root.label, 'Demo');
+      assert.equal(root.description, 'running (read-only: run by another process) · 1/4 · 75% · milestone/demo');
+      assert.match(root.tooltip, /Tasks: 1 completed, 1 failed, 1 not run, 1 running, of 4/);
+      assert.match(root.tooltip, /Branch: milestone\/demo \(1 commit\)/);
+      assert.equal(sessionNode(s, 'none').status, 'interrupted', 'running in the journal with nobody running it means interrupted');
+    });
+
+    it('lists agents (executors first) and a Tasks group under the session', () => {
+      const s = replay(SESSION, run());
+      const [root] = children([{ state: s, liveness: 'here' }]);
+      const kids = children([{ state: s, liveness: 'here' }], root);
+      assert.deepEqual(kids.map((k) => `${k.kind}:${k.label}`), ['agent:executor-1', 'agent:executor-2', 'agent:monitor', 'group:Tasks']);
+      const ex1 = kids[0] as Extract<TreeNode, { kind: 'agent' }>;
+      assert.equal(ex1.description, 'running b');
+      assert.match(ex1.tooltip, /Tasks completed: 1/);
+      const ex2 = kids[1] as Extract<TreeNode, { kind: 'agent' }>;
+      assert.match(ex2.tooltip, /Errors: 1/);
+      assert.equal((kids[3] as Extract<TreeNode, { kind: 'group' }>).description, '1/4 completed · 1 failed · 1 running');
+    });
+
+    it('gives tasks a status, duration, blocked-by, and a contextValue for the inline actions', () => {
+      const s = replay(SESSION, run());
+      const entry = [{ state: s, liveness: 'here' as const }];
+      const group = children(entry, children(entry)[0]).find((k) => k.kind === 'group')!;
+      const tasks = children(entry, group) as Extract<TreeNode, { kind: 'task' }>[];
+      assert.deepEqual(tasks.map((t) => t.contextValue), ['task.completed.live', 'task.running.live', 'task.failed.live', 'task.skipped.live']);
+      assert.equal(tasks[0]!.label, 'a — Task a');
+      assert.equal(tasks[0]!.description, 'completed · 1.0s');
+      assert.equal(tasks[3]!.description, 'skipped · blocked by c');
+      assert.match(tasks[2]!.tooltip, /Last: exit code 2/);
+      const watched = children([{ state: s, liveness: 'elsewhere' }], group) as Extract<TreeNode, { kind: 'task' }>[];
+      assert.equal(watched[1]!.contextValue, 'task.running', 'no live actions on a session run elsewhere');
+    });
+
+    it('lists under an executor the tasks it ran', () => {
+      const s = replay(SESSION, run());
+      const entry = [{ state: s, liveness: 'here' as const }];
+      const ex2 = children(entry, children(entry)[0]).find((k) => k.kind === 'agent' && k.agentId === 'executor-2')!;
+      assert.deepEqual(children(entry, ex2).map((t) => (t.kind === 'task' ? t.taskId : '')), ['c']);
+    });
+  });
+
+  describe('dashboard model', () => {
+    it('derives progress, agents, the graph, the timeline lanes, gates and alerts from the events', () => {
+      const events = run();
+      const s = replay(SESSION, events);
+      const runs = new RunLog();
+      for (const e of events) runs.add(e);
+      const m = toDashboardModel(s, runs.runs, T0 + 2000);
+      assert.deepEqual(m.progress, { done: 1, failed: 1, skipped: 1, running: 1, total: 4, percent: 75, etaMs: null });
+      assert.deepEqual(m.agents.map((a) => a.id), ['executor-1', 'executor-2', 'monitor']);
+      assert.deepEqual(m.graph.edges, [{ from: 'a', to: 'b' }, { from: 'a', to: 'c' }, { from: 'b', to: 'd' }, { from: 'c', to: 'd' }]);
+      assert.deepEqual(m.graph.nodes.map((n) => n.status), ['completed', 'running', 'failed', 'skipped']);
+      assert.deepEqual(
+        m.timeline.lanes.map((l) => [l.agent, l.runs.map((r) => `${r.task}:${r.status}:${r.end - r.start}`)]),
+        [['executor-1', ['a:completed:1000', 'b:running:970']], ['executor-2', ['c:failed:500']]],
+      );
+      assert.deepEqual(m.gates, [{ id: 'unit', status: 'pending', blocking: true, message: null }]);
+      assert.equal(m.alerts[0]?.kind, 'stalled_task');
+      assert.equal(m.branch, 'milestone/demo');
+      assert.equal(m.commits, 1);
+    });
+
+    it('ends runs cut short by an interruption at the interruption', () => {
+      const events = run();
+      events.push(ev('session_interrupted', { reason: 'signal' }, 1800));
+      const runs = new RunLog();
+      for (const e of events) runs.add(e);
+      const b = runs.runs.find((r) => r.task === 'b')!;
+      assert.equal(b.status, 'cancelled');
+      assert.equal(b.end, T0 + 1800);
+    });
+  });
+
+  describe('dashboard messages', () => {
+    it('accepts only well-formed messages from the webview, with valid task ids', () => {
+      assert.ok(isFromWebview({ type: 'ready' }));
+      assert.ok(isFromWebview({ type: 'retryTask', task: 'build-1' }));
+      assert.ok(!isFromWebview({ type: 'retryTask', task: '../../etc/passwd' }));
+      assert.ok(!isFromWebview({ type: 'openLog' }));
+      assert.ok(!isFromWebview({ type: 'runShell', command: 'rm -rf /' }));
+      assert.ok(!isFromWebview('ready'));
+      assert.ok(!isFromWebview(null));
+    });
+
+    it('checks what the extension sends to the webview', () => {
+      const events = run();
+      assert.ok(isToWebview({ type: 'session', sessionId: SESSION, events, liveness: 'here' }));
+      assert.ok(!isToWebview({ type: 'session', sessionId: SESSION, events: [{ seq: 'x' }], liveness: 'here' }));
+      assert.ok(!isToWebview({ type: 'session', sessionId: SESSION, events, liveness: 'everywhere' }));
+      assert.ok(isToWebview({ type: 'log', sessionId: SESSION, task: 'a', text: 'hi', reset: true }));
+      assert.ok(!isToWebview({ type: 'log', sessionId: SESSION, task: 'A B', text: 'hi', reset: true }));
+    });
+  });
+
+  describe('JournalTail (following a journal another process writes)', () => {
+    const temps = new TempDirs();
+    after(() => temps.cleanup());
+
+    it('returns complete lines since the last read, keeps a half-written line for later, and restarts after truncation', async () => {
+      const dir = await temps.make();
+      const file = path.join(dir, 'events.jsonl');
+      const events = run();
+      const line = (e: JournalEvent): string => `${JSON.stringify(e)}\n`;
+      const tail = new JournalTail(file);
+      assert.deepEqual(await tail.read(), [], 'no file yet is no events');
+      await fs.writeFile(file, line(events[0]!) + line(events[1]!));
+      assert.deepEqual((await tail.read()).map((e) => e.seq), [1, 2]);
+      assert.deepEqual(await tail.read(), []);
+      const third = line(events[2]!);
+      await fs.appendFile(file, third.slice(0, 20));
+      assert.deepEqual(await tail.read(), [], 'half a line waits');
+      await fs.appendFile(file, third.slice(20) + line(events[3]!));
+      assert.deepEqual((await tail.read()).map((e) => e.seq), [3, 4]);
+      await fs.writeFile(file, line(events[0]!));
+      assert.deepEqual((await tail.read()).map((e) => e.seq), [1], 'a truncated file is read again from the start');
+    });
+
+    it('shares one read among concurrent callers and reads again for a call made meanwhile', async () => {
+      const dir = await temps.make();
+      const file = path.join(dir, 'events.jsonl');
+      const events = run();
+      await fs.writeFile(file, events.slice(0, 5).map((e) => `${JSON.stringify(e)}\n`).join(''));
+      const tail = new JournalTail(file);
+      const [a, b] = await Promise.all([tail.read(), tail.read()]);
+      assert.equal(a, b);
+      assert.deepEqual(a.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    });
+  });
+});
