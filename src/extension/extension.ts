@@ -50,9 +50,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new RuntimeDiagnostics(sessions),
     new ContextKeys(sessions, milestonesView),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-      deserializeWebviewPanel: (panel, state: unknown) => {
+      deserializeWebviewPanel: async (panel, state: unknown) => {
+        await ctx.sessions.scanned;
         Dashboard.revive(panel, { extensionUri: context.extensionUri, sessions: ctx.sessions, actions: ctx.dashboardActions }, state);
-        return Promise.resolve();
       },
     }),
   );

@@ -49,6 +49,9 @@ export class SessionManager extends Disposable {
   private readonly finished = this._register(new vscode.EventEmitter<{ session: SessionEntry; outcome: SessionOutcome }>());
   private readonly pending = new Map<string, { events: JournalEvent[]; reset: boolean }>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private markScanned!: () => void;
+  /** Resolves once the sessions on disk are known (a revived dashboard waits for it). */
+  readonly scanned = new Promise<void>((resolve) => (this.markScanned = resolve));
 
   readonly onDidChange = this.changed.event;
   readonly onDidChangeSessions = this.listChanged.event;
@@ -75,6 +78,7 @@ export class SessionManager extends Disposable {
         await this.follow(this.entry(folder.uri.fsPath, rec.session.id));
       }
     }
+    this.markScanned();
     this.listChanged.fire();
   }
 

@@ -131,6 +131,19 @@ describe('the extension in a real editor (code-server)', function () {
     await s.shot('6-source-control');
   });
 
+  it('restores the dashboard, with its session, after the window reloads', async () => {
+    const h = await harness();
+    await h.runCommand(s.page, 'Milestone Agents: Show Dashboard');
+    await webview(s.page).locator('#title', { hasText: 'E2E happy path' }).waitFor();
+    const palette = await h.openCommandPalette(s.page);
+    await palette.locator('input').fill('>Developer: Reload Window');
+    await palette.locator('.monaco-list-row.focused', { hasText: 'Developer: Reload Window' }).waitFor();
+    await Promise.all([s.page.waitForEvent('load'), s.page.keyboard.press('Enter')]);
+    await s.page.locator('.monaco-workbench .statusbar').waitFor();
+    await webview(s.page).locator('#progress-text', { hasText: '3/3 tasks completed · 100%' }).waitFor();
+    await webview(s.page).locator('#title', { hasText: 'E2E happy path' }).waitFor();
+  });
+
   it('a failed task shows in the tree with a Retry action that runs it again', async () => {
     const h = await harness();
     await h.runCommand(s.page, 'Milestone Agents: Start Milestone');
