@@ -17,6 +17,8 @@ export interface AgentHandle {
   retiring: boolean;
   /** Set by the watchdog before it terminates a silent worker. */
   unresponsive: boolean;
+  /** Resolves when the worker thread has exited, however that happened. */
+  exited: Promise<void>;
 }
 
 export interface PoolEvents {
@@ -58,7 +60,8 @@ export class AgentPool {
     // execArgv: [] keeps loaders of the host process (tsx, an inspector) out of the workers,
     // which would otherwise boot each of them at many times the cost.
     const worker = new Worker(this.workerScript, { workerData: data, stdout: false, stderr: false, execArgv: [] });
-    const handle: AgentHandle = { id, kind, worker, ready: false, startedAt: started, task: undefined, subscriptions: new Set(SUBSCRIPTIONS[kind]), retiring: false, unresponsive: false };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const handle: AgentHandle = { id, kind, worker, ready: false, startedAt: started, task: undefined, subscriptions: new Set(SUBSCRIPTIONS[kind]), retiring: false, unresponsive: false, exited };
     this.agents.set(id, handle);
     return new Promise((resolve, reject) => {
       let lastError = '';
@@ -112,10 +115,10 @@ export class AgentPool {
     handle.retiring = true;
     this.clearWatchdog(handle.id);
     this.agents.delete(handle.id);
-    const exited = new Promise<void>((resolve) => handle.worker.once('exit', () => resolve()));
     this.send(handle, { type: 'shutdown' });
     const timer = setTimeout(() => void handle.worker.terminate(), graceMs);
-    await exited;
+    // Created at spawn, so a worker that is already gone does not leave this waiting.
+    await handle.exited;
     clearTimeout(timer);
   }
 

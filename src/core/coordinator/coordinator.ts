@@ -287,7 +287,11 @@ export class Coordinator {
       void this.deploy('validator', 'validator').catch((err: unknown) => this.agentFailedToStart('validator', err));
       // Gates exist, so the quality agent will have work: start it now, so the first gate
       // does not wait for a worker to boot.
-      if (this.milestone.quality.length) this.qualityAgent = this.deploy('quality', 'quality');
+      if (this.milestone.quality.length) {
+        this.qualityAgent = this.deploy('quality', 'quality');
+        // Reported when a gate needs the agent; until then a failed start must not go unhandled.
+        this.qualityAgent.catch(() => undefined);
+      }
       // Executors start while git gets the branch ready: both take tens of milliseconds.
       const initiallyReady = this.milestone.tasks.filter((t) => this.state.tasks.get(t.id)?.status !== 'completed' && t.dependsOn.every((d) => this.state.tasks.get(d)?.status === 'completed')).length;
       for (let i = 0; i < Math.min(this.max, Math.max(this.min, initiallyReady)); i++) this.spawnExecutor();
