@@ -2,6 +2,7 @@
 // the webview and the unit tests.
 import type { AgentKind, AgentStatus } from '../core/session/events';
 import { countTasks, type SessionState, type TaskStatus } from '../core/session/state';
+import { byAgentOrder } from './presentation';
 
 export interface DashboardModel {
   title: string;
@@ -17,8 +18,6 @@ export interface DashboardModel {
   branch: string | null;
   commits: number;
 }
-
-const AGENT_ORDER: AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
 
 export interface RunRecord {
   task: string;
@@ -88,7 +87,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       percent: c.total ? Math.round((finished / c.total) * 100) : 0,
       etaMs: s.status === 'completed' || s.status === 'failed' ? 0 : (s.progress?.eta_ms ?? null),
     },
-    agents: [...s.agents.values()].sort((a, b) => AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true })).map((a) => ({ id: a.id, kind: a.kind, status: a.status, task: a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
+    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: a.status, task: a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
     graph: {
       nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: t.status, attempts: t.attempts, durationMs: t.durationMs })),
       edges: tasks.flatMap((t) => t.dependsOn.filter((d) => known.has(d)).map((d) => ({ from: d, to: t.id }))),

@@ -3,7 +3,9 @@
 import { isValidId } from '../core/ids';
 import { isJournalEvent, type JournalEvent } from '../core/session/events';
 
-export type Liveness = 'here' | 'elsewhere' | 'none';
+import type { Liveness } from './presentation';
+
+export type { Liveness };
 
 export type ToWebview =
   | { type: 'session'; sessionId: string; events: JournalEvent[]; liveness: Liveness }

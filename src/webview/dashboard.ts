@@ -6,6 +6,7 @@ import dagre from '@dagrejs/dagre';
 import { applyEvent, emptySessionState, type SessionState } from '../core/session/state';
 import { isToWebview, type FromWebview, type Liveness, type ToWebview } from '../shared/dashboardProtocol';
 import { RunLog, toDashboardModel, type DashboardModel } from '../shared/dashboardModel';
+import { shownStatus } from '../shared/presentation';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -145,7 +146,7 @@ function render(): void {
 function renderHeader(m: DashboardModel): void {
   $('title').textContent = m.title;
   const status = $('status');
-  const shown = liveness === 'elsewhere' ? `${m.status} · read-only` : m.status === 'running' && liveness === 'none' ? 'interrupted' : m.status;
+  const shown = liveness === 'elsewhere' ? `${m.status} · read-only` : shownStatus(state?.status ?? 'running', liveness);
   status.textContent = shown;
   status.className = `badge status-${m.status}`;
   $('pause-reason').textContent = m.pauseReason ?? '';

@@ -3,8 +3,9 @@
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+import { byAgentOrder, shownStatus, type Liveness } from '../../shared/presentation';
 
-export type Liveness = 'here' | 'elsewhere' | 'none';
+export type { Liveness } from '../../shared/presentation';
 
 export interface SessionNode {
   kind: 'session';
@@ -53,13 +54,12 @@ export interface TaskNode {
 
 export type TreeNode = SessionNode | AgentNode | GroupNode | TaskNode;
 
-const AGENT_ORDER: AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
-
 export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
   const c = countTasks(s);
   const done = c.completed + c.failed + c.skipped + c.cancelled;
   const percent = c.total ? Math.round((done / c.total) * 100) : 0;
-  const statusText = liveness === 'elsewhere' ? `${s.status} (read-only: run by another process)` : s.status === 'running' && liveness === 'none' ? 'interrupted' : s.status;
+  const status = shownStatus(s.status, liveness);
+  const statusText = liveness === 'elsewhere' ? `${status} (read-only: run by another process)` : status;
   const tooltip = [
     `${s.title} (${s.milestoneId})`,
     `Session ${s.id}`,
@@ -75,7 +75,7 @@ export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
     label: s.title || s.milestoneId || s.id,
     description: `${statusText} · ${c.completed}/${c.total} · ${percent}%${s.branch ? ` · ${s.branch}` : ''}`,
     tooltip: tooltip.join('\n'),
-    status: s.status === 'running' && liveness === 'none' ? 'interrupted' : s.status,
+    status,
     liveness,
   };
 }
@@ -146,7 +146,7 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
   const live = entry.liveness === 'here';
   switch (parent.kind) {
     case 'session': {
-      const agents = [...s.agents.values()].sort((a, b) => AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true }));
+      const agents = [...s.agents.values()].sort(byAgentOrder);
       const c = countTasks(s);
       return [
         ...agents.map((a) => agentNode(s, a)),

@@ -1,0 +1,18 @@
+// How a session and its agents are shown, the same in the tree, the status bar and the
+// dashboard.
+import type { AgentKind } from '../core/session/events';
+import type { SessionStatus } from '../core/session/state';
+
+export type Liveness = 'here' | 'elsewhere' | 'none';
+
+export const AGENT_ORDER: readonly AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
+
+/** Executors first (numbered naturally), then the other kinds in a fixed order. */
+export function byAgentOrder(a: { kind: AgentKind; id: string }, b: { kind: AgentKind; id: string }): number {
+  return AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true });
+}
+
+/** A journal that says "running" while no process runs the session means it was interrupted. */
+export function shownStatus(status: SessionStatus, liveness: Liveness): SessionStatus {
+  return status === 'running' && liveness === 'none' ? 'interrupted' : status;
+}
