@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { git, gitWorkspace, harness, launch, removeTemps, ROOT, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
@@ -211,5 +211,47 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     await s.shot('9-restricted-mode');
     assert.deepEqual(await sessionsOf(workspace), []);
     await assert.rejects(fs.access(path.join(workspace, 'a.txt')));
+  });
+});
+
+describe('a session interrupted before the editor opened', function () {
+  let workspace: string;
+  let s: Session;
+
+  before(async function () {
+    workspace = await gitWorkspace({
+      '.milestones/cut.yaml': `id: cut\ntitle: E2E interrupted\ntype: custom\ntasks:\n  - { id: one, run: "echo one >> runs.log" }\n  - { id: two, run: "echo two >> runs.log; test -f go.txt || sleep 30", depends_on: [one] }\n`,
+    });
+    // Stop a CLI run with Ctrl-C while "two" runs: the session stays resumable (exit code 3).
+    const cli = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'run', '.milestones/cut.yaml'], { cwd: workspace, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (/two started/.test(out)) cli.kill('SIGINT');
+    });
+    const code = await new Promise<number | null>((resolve) => cli.on('exit', resolve));
+    assert.equal(code, 3, out);
+    await fs.writeFile(path.join(workspace, 'go.txt'), 'go\n');
+    s = await launch(workspace);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') await s?.shot('failure-interrupted').catch(() => undefined);
+  });
+
+  after(async function () {
+    await s?.close();
+    await removeTemps();
+  });
+
+  it('is offered for resume at start-up, and resuming finishes it without running done tasks again', async () => {
+    const h = await harness();
+    const offer = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E interrupted" was interrupted with 1/2 tasks done' });
+    await offer.waitFor();
+    await s.shot('14-resume-offered');
+    await offer.locator('.monaco-button', { hasText: 'Resume' }).click();
+    await h.waitForNotification(s.page, 'Milestone "E2E interrupted" completed: 2/2 tasks.');
+    await waitForStatusBar(s.page, /cut 2\/2 · 100%/);
+    assert.deepEqual((await fs.readFile(path.join(workspace, 'runs.log'), 'utf8')).trim().split('\n'), ['one', 'two', 'two']);
   });
 });

@@ -332,6 +332,18 @@ tasks:
     await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER, allowDirty: true }), (err: unknown) => err instanceof PreconditionError && /unmerged paths: shared\.txt/.test(err.message));
   });
 
+  it('keeps session state out of git status for every milestone type, git agent or not', async () => {
+    const w = await workspace(`id: plain
+type: custom
+tasks:
+  - { id: a, run: "true" }
+`);
+    const s = await start(w.file);
+    assert.equal((await s.outcome).status, 'completed');
+    assert.ok(!ofType(s.events, 'agent_registered').some((e) => e.data.kind === 'git'), 'custom without git: no git agent');
+    assert.equal(git(w.dir, 'status', '--porcelain'), '');
+  });
+
   it('no repository: a git_unavailable warning, and the run completes', async () => {
     const w = await workspace(`id: nogit
 tasks:

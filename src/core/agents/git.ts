@@ -49,6 +49,30 @@ export async function findConflict(git: SimpleGit): Promise<Conflict | undefined
   return undefined;
 }
 
+/** `/<path from the repository root>/.milestones/sessions/`, as an ignore pattern. */
+function sessionsPattern(root: string, workspace: string): string {
+  return `/${path.relative(root, path.join(workspace, '.milestones', 'sessions')).split(path.sep).join('/')}/`;
+}
+
+/**
+ * Session state lives in the workspace but must never be committed or count as a change:
+ * it goes into the repository's own info/exclude (not a tracked .gitignore), once.
+ */
+export async function excludeSessionState(git: SimpleGit, root: string, workspace: string): Promise<void> {
+  const pattern = sessionsPattern(root, workspace);
+  const excludeFile = path.resolve(root, (await git.revparse(['--git-path', 'info/exclude'])).trim());
+  const current = await fs.readFile(excludeFile, 'utf8').catch(() => '');
+  if (current.split('\n').includes(pattern)) return;
+  await fs.mkdir(path.dirname(excludeFile), { recursive: true });
+  await fs.appendFile(excludeFile, `${current && !current.endsWith('\n') ? '\n' : ''}# milestone-agents session state\n${pattern}\n`);
+}
+
+/** Paths with uncommitted changes, session state left out. */
+export async function uncommittedChanges(git: SimpleGit, root: string, workspace: string): Promise<string[]> {
+  const sessions = sessionsPattern(root, workspace).slice(1);
+  return (await git.status()).files.map((f) => f.path).filter((p) => !p.startsWith(sessions) && `${p}/` !== sessions);
+}
+
 /**
  * The git integration agent: puts the work on the milestone branch, commits it as tasks
  * complete, stops the session on a conflict, and makes the final commit (and push).
@@ -73,12 +97,12 @@ export class GitAgent implements Agent {
         if (m.type === 'git_commit' || m.type === 'git_finish') this.ctx.send({ type: 'git_done', operation: m.type === 'git_commit' ? 'commit' : 'finish', ok: false, error: (err as Error).message });
       });
     };
-    if (m.type === 'git_prepare') run(() => this.prepare(m.resumed));
+    if (m.type === 'git_prepare') run(() => this.prepare());
     else if (m.type === 'git_commit') run(() => this.commit(m.reason, m.task, m.title));
     else if (m.type === 'git_finish') run(() => this.finish(m.message));
   }
 
-  private async prepare(resumed: boolean): Promise<void> {
+  private async prepare(): Promise<void> {
     const { session } = this.ctx.init;
     this.repo = await openRepository(session.workspace, this.config.binary);
     if (!this.repo) {
@@ -87,7 +111,9 @@ export class GitAgent implements Agent {
       return;
     }
     const { git, root } = this.repo;
-    await this.excludeSessionState(git, root);
+    await excludeSessionState(git, root, session.workspace);
+    // A conflict that appeared since the coordinator's preflight (which also refused a
+    // dirty tree before the session was created) still stops the run here.
     const conflict = await findConflict(git);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
@@ -95,16 +121,6 @@ export class GitAgent implements Agent {
       return;
     }
     const status = await git.status();
-    if (!resumed && !this.config.allowDirty && !status.isClean()) {
-      const files = status.files.map((f) => f.path);
-      this.ctx.send({
-        type: 'git_prepared',
-        ok: false,
-        available: true,
-        error: `The working tree has changes this milestone did not make (${files.slice(0, 5).join(', ')}${files.length > 5 ? `, and ${files.length - 5} more` : ''}). Commit or stash them first, or allow them (--allow-dirty on the command line).`,
-      });
-      return;
-    }
     const head = await git.revparse(['--verify', '--quiet', 'HEAD']).then((s) => s.trim(), () => '');
     const branch = this.config.branch;
     const current = status.current;
@@ -123,17 +139,6 @@ export class GitAgent implements Agent {
     const base = this.config.baseCommit ?? head;
     this.ctx.emit({ type: 'git_branch_ready', data: { branch, base_commit: base || EMPTY_TREE, created, repository: root } });
     this.ctx.send({ type: 'git_prepared', ok: true, available: true });
-  }
-
-  /** Session state lives in the workspace but must never be committed or count as a change. */
-  private async excludeSessionState(git: SimpleGit, root: string): Promise<void> {
-    const rel = path.relative(root, path.join(this.ctx.init.session.workspace, '.milestones', 'sessions')).split(path.sep).join('/');
-    const pattern = `/${rel}/`;
-    const excludeFile = path.resolve(root, (await git.revparse(['--git-path', 'info/exclude'])).trim());
-    const current = await fs.readFile(excludeFile, 'utf8').catch(() => '');
-    if (current.split('\n').includes(pattern)) return;
-    await fs.mkdir(path.dirname(excludeFile), { recursive: true });
-    await fs.appendFile(excludeFile, `${current && !current.endsWith('\n') ? '\n' : ''}# milestone-agents session state\n${pattern}\n`);
   }
 
   private async commit(reason: 'task' | 'threshold', task: string, title: string): Promise<void> {

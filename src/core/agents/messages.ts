@@ -70,7 +70,7 @@ export type CoordinatorToAgent =
   | { type: 'run_task'; task: string; attempt: number; spec: ProcessSpec }
   | { type: 'cancel_task'; task: string; reason: string }
   | { type: 'run_gate'; gate: string; blocking: boolean; spec: ProcessSpec }
-  | { type: 'git_prepare'; resumed: boolean }
+  | { type: 'git_prepare' }
   | { type: 'git_commit'; reason: 'task' | 'threshold'; task: string; title: string }
   | { type: 'git_finish'; message: string }
   | { type: 'rollback'; steps: { task: string; spec: ProcessSpec }[] }

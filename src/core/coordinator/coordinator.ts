@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentInit, AgentToCoordinator, GitConfig } from '../agents/messages';
 import { MAY_EMIT, SUBSCRIPTIONS } from '../agents/messages';
-import { openRepository, findConflict } from '../agents/git';
+import { excludeSessionState, findConflict, openRepository, uncommittedChanges } from '../agents/git';
 import { killGroup } from '../agents/process';
 import { formatDiagnostic, hasErrors, type Diagnostic } from '../milestone/diagnostics';
 import { buildGraph, criticalPathLengths, transitiveDependents, type TaskGraph } from '../milestone/graph';
@@ -208,7 +208,7 @@ export class Coordinator {
         pid: process.pid,
         host: os.hostname(),
       });
-      void c.run(false);
+      void c.run();
       return c;
     } catch (err) {
       await lock.release();
@@ -265,7 +265,7 @@ export class Coordinator {
       if (contents.torn) {
         c.record('alert', { kind: 'torn_journal', message: `The last line of the journal (line ${contents.torn.line}) was cut off by a crash (${contents.torn.reason}); it was dropped. Nothing else was lost.` });
       }
-      void c.run(true);
+      void c.run();
       return c;
     } catch (err) {
       await opened?.close();
@@ -280,7 +280,7 @@ export class Coordinator {
     process.emitWarning(`milestone-agents: session lock compromised: ${err.message}`);
   }
 
-  private async run(resumed: boolean): Promise<void> {
+  private async run(): Promise<void> {
     try {
       await this.writeSessionRecord();
       void this.deploy('monitor', 'monitor').catch((err: unknown) => this.agentFailedToStart('monitor', err));
@@ -296,7 +296,7 @@ export class Coordinator {
       const initiallyReady = this.milestone.tasks.filter((t) => this.state.tasks.get(t.id)?.status !== 'completed' && t.dependsOn.every((d) => this.state.tasks.get(d)?.status === 'completed')).length;
       for (let i = 0; i < Math.min(this.max, Math.max(this.min, initiallyReady)); i++) this.spawnExecutor();
       if (this.wantsGit()) {
-        const ok = await this.prepareGit(resumed);
+        const ok = await this.prepareGit();
         if (!ok) return;
       }
       if (this.closed) return;
@@ -323,7 +323,7 @@ export class Coordinator {
     return m.git.configured;
   }
 
-  private async prepareGit(resumed: boolean): Promise<boolean> {
+  private async prepareGit(): Promise<boolean> {
     const repo = await openRepository(this.paths.workspace, this.options.gitBinary);
     if (!repo) {
       this.record('git_unavailable', { reason: `${this.paths.workspace} is not in a git repository: no branch, no commits. Run \`git init\` there to get them.` });
@@ -331,7 +331,7 @@ export class Coordinator {
     }
     const git = await this.deploy('git', 'git');
     const reply = this.waitForGit('git_prepared');
-    this.pool.send(git, { type: 'git_prepare', resumed });
+    this.pool.send(git, { type: 'git_prepare' });
     const answer = await reply;
     if (answer.type === 'git_prepared' && !answer.ok) {
       await this.stop('stopped', answer.error ?? 'git preparation failed');
@@ -1045,16 +1045,16 @@ export class Coordinator {
 
 /** The working tree must be clean (or allowed) and free of conflicts before a run begins. */
 async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean): Promise<void> {
-  const wants = milestone.type === 'development' || milestone.type === 'deployment' || milestone.git.configured;
-  if (!wants) return;
   const repo = await openRepository(workspace, options.gitBinary);
   if (!repo) return;
+  // Whatever the milestone type, its session files must not show up as changes.
+  await excludeSessionState(repo.git, repo.root, workspace);
+  const wants = milestone.type === 'development' || milestone.type === 'deployment' || milestone.git.configured;
+  if (!wants) return;
   const conflict = await findConflict(repo.git);
   if (conflict) throw new PreconditionError(`The repository at ${repo.root} needs attention first: ${conflict.detail}.`);
   if (resumed || options.allowDirty) return;
-  const status = await repo.git.status();
-  const sessions = path.relative(repo.root, path.join(workspace, '.milestones', 'sessions')).split(path.sep).join('/');
-  const changes = status.files.map((f) => f.path).filter((p) => !p.startsWith(`${sessions}/`) && p !== `${sessions}/`);
+  const changes = await uncommittedChanges(repo.git, repo.root, workspace);
   if (changes.length) {
     throw new PreconditionError(
       `The working tree at ${repo.root} has changes this milestone did not make (${changes.slice(0, 5).join(', ')}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}). Commit or stash them first, or allow them with --allow-dirty.`,
