@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { git, gitWorkspace, harness, launch, removeTemps, ROOT, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { git, gitWorkspace, harness, launch, removeTemps, ROOT, runWhenListed, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -67,6 +67,10 @@ describe('the extension in a real editor (code-server)', function () {
   it('lists its commands in the palette, and hides the ones that do not apply', async () => {
     const h = await harness();
     await h.waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
+    // Start is listed once the extension has looked for milestone files.
+    await runWhenListed(s.page, 'Milestone Agents: Validate Milestone');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E' }).first().waitFor();
+    await s.page.keyboard.press('Escape');
     const palette = await h.openCommandPalette(s.page);
     await palette.locator('input').fill('>Milestone Agents: ');
     await palette.locator('.monaco-list-row', { hasText: 'Start Milestone' }).first().waitFor();
@@ -83,7 +87,7 @@ describe('the extension in a real editor (code-server)', function () {
 
   it('Start Milestone runs a milestone: the tree, the status bar and the dashboard follow it, the state lands on disk', async () => {
     const h = await harness();
-    await h.runCommand(s.page, 'Milestone Agents: Start Milestone');
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
     const pick = s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E happy path' });
     await pick.waitFor();
     assert.match(await pick.innerText(), /ok · 3 tasks/);
@@ -146,7 +150,7 @@ describe('the extension in a real editor (code-server)', function () {
 
   it('a failed task shows in the tree with a Retry action that runs it again', async () => {
     const h = await harness();
-    await h.runCommand(s.page, 'Milestone Agents: Start Milestone');
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
     await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E retry' }).click();
     await h.waitForNotification(s.page, 'Milestone "E2E retry" failed');
     await waitForStatusBar(s.page, /flaky 0\/2 · 0%/);
@@ -205,7 +209,7 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     const h = await harness();
     await s.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor();
     await h.waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
-    await h.runCommand(s.page, 'Milestone Agents: Start Milestone');
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
     const message = await h.waitForNotification(s.page, 'Restricted Mode');
     assert.match(message, /Starting a milestone is not possible in Restricted Mode/);
     await s.shot('9-restricted-mode');

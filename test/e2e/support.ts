@@ -122,3 +122,25 @@ export async function waitForFileContent(file: string, test: (text: string) => b
     }, timeout);
   });
 }
+
+/**
+ * Runs a palette command once the palette lists it: the list is fixed when the palette
+ * opens, and a command whose `when` clause the extension is still setting up (right after
+ * activation) shows only in a palette opened after that.
+ */
+export async function runWhenListed(page: Page, title: string, timeout = 60_000): Promise<void> {
+  const h = await harness();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const palette = await h.openCommandPalette(page);
+    await palette.locator('input').fill(`>${title}`);
+    try {
+      await palette.locator('.monaco-list-row.focused', { hasText: title }).waitFor({ timeout: 3_000 });
+      await page.keyboard.press('Enter');
+      return;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
