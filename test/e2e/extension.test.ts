@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execFile, spawn } from 'node:child_process';
-import { git, gitWorkspace, harness, launch, removeTemps, ROOT, runWhenListed, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { git, gitWorkspace, harness, launch, stopAfterSuite, ROOT, runWhenListed, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -44,14 +44,7 @@ describe('the extension in a real editor (code-server)', function () {
     s = await launch(workspace);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await s?.shot(`failure-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
-
-  after(async function () {
-    await s?.close();
-    await removeTemps();
-  });
+  stopAfterSuite(() => s);
 
   it('activates without an error notification or an exception in the extension host log', async () => {
     const h = await harness();
@@ -196,14 +189,7 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     s = await launch(workspace, 'restricted');
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await s?.shot('failure-restricted').catch(() => undefined);
-  });
-
-  after(async function () {
-    await s?.close();
-    await removeTemps();
-  });
+  stopAfterSuite(() => s);
 
   it('Start Milestone runs nothing and says why', async () => {
     const h = await harness();
@@ -239,14 +225,7 @@ describe('a session interrupted before the editor opened', function () {
     s = await launch(workspace);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await s?.shot('failure-interrupted').catch(() => undefined);
-  });
-
-  after(async function () {
-    await s?.close();
-    await removeTemps();
-  });
+  stopAfterSuite(() => s);
 
   it('is offered for resume at start-up, and resuming finishes it without running done tasks again', async () => {
     const h = await harness();

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { gitWorkspace, harness, launch, removeTemps, waitForFileContent, type Session } from './support';
+import { gitWorkspace, harness, launch, stopAfterSuite, waitForFileContent, type Session } from './support';
 
 const BROKEN = `id: broken
 title: Broken on purpose
@@ -52,14 +52,7 @@ describe('milestone files in a real editor: the language server', function () {
     await (await harness()).waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
   });
 
-  afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await s?.shot(`failure-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
-  });
-
-  after(async function () {
-    await s?.close();
-    await removeTemps();
-  });
+  stopAfterSuite(() => s);
 
   it('shows a cycle and an unknown dependency in the Problems panel; a quick fix removes the unknown one', async () => {
     const h = await harness();

@@ -83,6 +83,18 @@ export async function launch(workspace: string, trust: 'trusted' | 'restricted' 
   };
 }
 
+/** The hooks of every real-editor suite: a screenshot of each failed test, then everything stopped. */
+export function stopAfterSuite(session: () => Session | undefined): void {
+  afterEach(async function () {
+    const test = this.currentTest;
+    if (test?.state === 'failed') await session()?.shot(`failure-${test.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+  });
+  after(async () => {
+    await session()?.close();
+    await removeTemps();
+  });
+}
+
 /** Waits until some status bar item's text matches; returns that text. */
 export async function waitForStatusBar(page: Page, pattern: RegExp, timeout = 60_000): Promise<string> {
   const item = page.locator('.statusbar .statusbar-item', { hasText: pattern }).first();

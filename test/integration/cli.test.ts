@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cleanupTempDirs, git, isAlive, journalOf, lines, runCli, workspace } from './helpers';
+import { cleanupTempDirs, git, isRunning, journalOf, lines, runCli, workspace } from './helpers';
 
 const DIAMOND = `id: diamond
 title: Diamond
@@ -174,7 +174,7 @@ tasks:
     assert.match(r.stdout, /slow cancelled: task "bad" failed and on_failure is stop/);
     const pid = Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'));
     assert.ok(pid > 0);
-    assert.equal(isAlive(pid), false, 'the grandchild sleep was killed with its group');
+    assert.equal(isRunning(pid), false, 'the grandchild sleep was killed with its group');
   });
 
   it('refuses a dirty working tree (exit 2, nothing created) unless --allow-dirty', async () => {
@@ -243,7 +243,7 @@ tasks:
     });
     assert.equal(r.signal, 'SIGKILL');
     const id = (JSON.parse(r.stdout.split('\n')[0]!) as { session: string }).session;
-    assert.ok(isAlive(slowPid), 'the task process outlives its killed coordinator');
+    assert.ok(isRunning(slowPid), 'the task process outlives its killed coordinator');
 
     // A torn last line, as a crash in the middle of an append leaves it.
     const journal = path.join(w.dir, '.milestones', 'sessions', id, 'events.jsonl');
@@ -254,7 +254,7 @@ tasks:
 
     const again = await runCli(['resume', '--json'], { cwd: w.dir, env: { SLOW: '0.1' } });
     assert.equal(again.code, 0, again.stdout + again.stderr);
-    assert.equal(isAlive(slowPid), false, 'resume ended the leftover process of the interrupted run');
+    assert.equal(isRunning(slowPid), false, 'resume ended the leftover process of the interrupted run');
     const runs = await lines(path.join(w.dir, 'runs.log'));
     assert.deepEqual(runs.filter((l) => l === 'a' || l === 'b').sort(), ['a', 'b'], 'completed tasks never run again');
     assert.deepEqual(runs.slice(-4), ['slow-start', 'slow-start', 'slow', 'last']);

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Coordinator, MilestoneInvalidError, PreconditionError } from '../../src/core/coordinator/coordinator';
 import { SessionLockedError } from '../../src/core/session/lock';
-import { cleanupTempDirs, FAKE_AGENT, git, isAlive, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
+import { cleanupTempDirs, FAKE_AGENT, git, isRunning, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
 
 /** Workers copy the environment when they start, so the variable stays set for the whole run. */
 async function withFailpoints(spec: string, begin: () => Promise<Started>): Promise<Started> {
@@ -62,7 +62,7 @@ tasks:
     const failed = ofType(s.events, 'task_failed')[0]!;
     assert.equal(failed.data.reason, 'timeout');
     assert.match(failed.data.message, /timed out after 300ms/);
-    assert.equal(isAlive(Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'))), false);
+    assert.equal(isRunning(Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'))), false);
   });
 
   it('passes the prompt to an agent profile as one argument, never through a shell', async () => {
@@ -139,7 +139,7 @@ tasks:
     assert.ok(ofType(s.events, 'alert').some((e) => e.data.kind === 'unresponsive_agent' && e.data.agent === lost.data.agent));
     const pids = (await lines(path.join(w.dir, 'pids.log'))).map(Number);
     assert.equal(pids.length, 2);
-    assert.equal(isAlive(pids[0]!), false, 'the first run was killed with its executor');
+    assert.equal(isRunning(pids[0]!), false, 'the first run was killed with its executor');
   });
 
   it('replaces a killed monitor agent and restores it from its YAML file', async () => {
@@ -215,7 +215,7 @@ tasks:
     assert.equal(outcome.status, 'failed');
     assert.equal(ofType(s.events, 'task_cancelled')[0]?.data.reason, 'cancelled by the user');
     assert.equal(ofType(s.events, 'task_skipped')[0]?.data.task, 'next');
-    assert.equal(isAlive(Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'))), false);
+    assert.equal(isRunning(Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'))), false);
   });
 
   it('rolls back completed tasks in reverse completion order when asked', async () => {

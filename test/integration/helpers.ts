@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Coordinator, type CoordinatorOptions, type SessionOutcome } from '../../src/core/coordinator/coordinator';
@@ -119,20 +119,7 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
   return done;
 }
 
-/** Running, not merely a zombie waiting for whichever process adopted it to reap it. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+export { isRunning } from '../support/processes';
 
 /** Lines appended to a file by tasks (`echo x >> runs.log`), to count how often each ran. */
 export async function lines(file: string): Promise<string[]> {

@@ -63,7 +63,7 @@ export class MonitorAgent implements Agent {
         break;
     }
     if (e.type.startsWith('task_') || e.type.startsWith('milestone_')) this.reportProgress();
-    void this.writer.set(this.paths.metrics, `${JSON.stringify(computeMetrics(this.state, this.collector, Date.now(), this.ctx.init.settings.maxExecutors), null, 2)}\n`);
+    this.writeMetrics();
   }
 
   private reportProgress(): void {
@@ -105,10 +105,14 @@ export class MonitorAgent implements Agent {
     }
   }
 
+  private writeMetrics(): void {
+    void this.writer.set(this.paths.metrics, `${JSON.stringify(computeMetrics(this.state, this.collector, Date.now(), this.ctx.init.settings.maxExecutors), null, 2)}\n`);
+  }
+
   async dispose(): Promise<void> {
     clearInterval(this.resourceTimer);
     for (const t of this.stallTimers.values()) clearTimeout(t);
-    void this.writer.set(this.paths.metrics, `${JSON.stringify(computeMetrics(this.state, this.collector, Date.now(), this.ctx.init.settings.maxExecutors), null, 2)}\n`);
+    this.writeMetrics();
     await this.writer.flush();
   }
 }

@@ -443,8 +443,7 @@ export class Coordinator {
     for (const t of this.retryTimers.values()) clearTimeout(t);
     this.retryTimers.clear();
     this.queue.clear();
-    const exits = [...this.running.keys()].map((task) => this.cancelTask(task, 'session stopped'));
-    void exits;
+    for (const task of [...this.running.keys()]) this.cancelTask(task, 'session stopped');
     await this.waitForRunningToEnd(this.specContext.graceMs + 2000);
     await this.windDown();
     this.record('session_interrupted', { reason, ...(detail ? { detail } : {}) });
