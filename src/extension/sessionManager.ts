@@ -6,7 +6,7 @@ import { isValidId } from '../core/ids';
 import { TERMINAL_EVENTS, type JournalEvent } from '../core/session/events';
 import { SessionPaths } from '../core/session/layout';
 import { isSessionLive } from '../core/session/lock';
-import { applyEvent, replay, type SessionState } from '../core/session/state';
+import { applyNewEvents, replay, type SessionState } from '../core/session/state';
 import { listSessions } from '../core/session/store';
 import { JournalTail } from '../core/session/tail';
 import type { GitLink } from './gitLink';
@@ -180,27 +180,29 @@ export class SessionManager extends Disposable {
     if (isNew) this.listChanged.fire();
   }
 
-  /** Reads what the journal gained; the first read rebuilds the state from scratch. */
+  /**
+   * Reads what the journal gained. Watcher events overlap (a create and a change, a read
+   * still under way), so only events past the state's last seq are taken.
+   */
   private async follow(entry: SessionEntry): Promise<void> {
     try {
-      const fresh = !entry.tail;
       entry.tail ??= new JournalTail(entry.paths.events);
-      const events = await entry.tail.read();
-      if (fresh) {
-        entry.events = events;
-        entry.state = replay(entry.id, events);
-      } else {
-        for (const e of events) {
-          entry.events.push(e);
-          applyEvent(entry.state, e);
-        }
-      }
-      const wasLive = entry.liveElsewhere;
+      const read = await entry.tail.read();
+      // A coordinator of this window may have taken the session over during the read
+      // (its journal appears before start() returns): its state is the live one, keep it.
+      if (entry.coordinator) return;
+      const reset = entry.state.lastSeq === 0;
+      const added = applyNewEvents(entry.state, read);
+      entry.events.push(...added);
       // After its terminal event a session is over, whatever its lock says in the moment
       // before the other process releases it.
-      const ended = entry.events.length > 0 && TERMINAL_EVENTS.has(entry.events[entry.events.length - 1]!.type);
-      entry.liveElsewhere = !entry.coordinator && !ended && (await isSessionLive(entry.paths));
-      if (events.length || fresh || wasLive !== entry.liveElsewhere) this.queue(entry, fresh ? entry.events : events, fresh);
+      const last = entry.events[entry.events.length - 1];
+      const ended = last !== undefined && TERMINAL_EVENTS.has(last.type);
+      const live = !ended && (await isSessionLive(entry.paths));
+      if (entry.coordinator) return;
+      const wasLive = entry.liveElsewhere;
+      entry.liveElsewhere = live;
+      if (added.length || reset || wasLive !== live) this.queue(entry, added, reset);
     } catch (err) {
       this.log.warn(`Could not read session ${entry.id}: ${(err as Error).message}`);
     }

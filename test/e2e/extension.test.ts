@@ -97,6 +97,9 @@ describe('the extension in a real editor (code-server)', function () {
     await waitForStatusBar(s.page, /ok 3\/3 · 100%/);
     await h.waitForNotification(s.page, 'Milestone "E2E happy path" completed: 3/3 tasks.');
     await treeRow(s.page, 'Agents', /^Tasks$/).waitFor();
+    // The session row itself turns to completed; agents retired before the last event.
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E happy path\s*completed · 3\/3 · 100%/ }).waitFor();
+    await s.page.locator('.pane .monaco-list-row', { hasText: /executor-1\s*terminated/ }).waitFor();
     const rowTexts = await s.page.locator('.pane .monaco-list-row').allInnerTexts();
     assert.ok(rowTexts.some((t) => /b — Write b[\s\S]*completed/.test(t)), rowTexts.join(' | '));
     await s.shot('4-tree-completed');

@@ -87,12 +87,29 @@ export async function launch(workspace: string, trust: 'trusted' | 'restricted' 
 export function stopAfterSuite(session: () => Session | undefined): void {
   afterEach(async function () {
     const test = this.currentTest;
-    if (test?.state === 'failed') await session()?.shot(`failure-${test.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    const s = session();
+    if (test?.state !== 'failed' || !s) return;
+    await s.shot(`failure-${test.title.slice(0, 40).replace(/\W+/g, '-')}`).catch(() => undefined);
+    // CI keeps the output, not the screenshots: say there what the window showed.
+    process.stderr.write(`\n--- what the editor showed when "${test.title}" failed ---\n${await describeWindow(s).catch((err: Error) => `(could not read the window: ${err.message})`)}\n`);
   });
   after(async () => {
     await session()?.close();
     await removeTemps();
   });
+}
+
+/** The notifications, the side bar's rows, the status bar and our log's last lines, as text. */
+async function describeWindow(s: Session): Promise<string> {
+  const h = await harness();
+  const texts = async (selector: string): Promise<string> => (await s.page.locator(selector).allInnerTexts()).map((t) => `  ${t.replace(/\s+/g, ' ').trim()}`).join('\n');
+  const log = (await h.readOutputChannel(s.editor, 'Milestone Agents')).trim().split('\n').slice(-40).join('\n');
+  return [
+    `notifications:\n${await texts('.notifications-toasts .notification-list-item')}`,
+    `side bar rows:\n${await texts('.sidebar .pane .monaco-list-row')}`,
+    `status bar:\n${await texts('.statusbar .statusbar-item')}`,
+    `Milestone Agents log (last lines):\n${log}`,
+  ].join('\n');
 }
 
 /** Waits until some status bar item's text matches; returns that text. */

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EventData, EventType, JournalEvent } from '../../src/core/session/events';
-import { replay } from '../../src/core/session/state';
+import { applyNewEvents, emptySessionState, replay } from '../../src/core/session/state';
 import { JournalTail } from '../../src/core/session/tail';
 import { children, sessionNode, type TreeNode } from '../../src/extension/model/treeModel';
 import { isFromWebview, isToWebview } from '../../src/shared/dashboardProtocol';
@@ -176,6 +176,26 @@ describe('view models', () => {
       const [a, b] = await Promise.all([tail.read(), tail.read()]);
       assert.equal(a, b);
       assert.deepEqual(a.map((e) => e.seq), [1, 2, 3, 4, 5]);
+    });
+
+    it('a follower applies each event once, whoever shares the read and however often the tail restarts', async () => {
+      const dir = await temps.make();
+      const file = path.join(dir, 'events.jsonl');
+      const events = run();
+      const lines = (from: number, to: number): string => events.slice(from, to).map((e) => `${JSON.stringify(e)}\n`).join('');
+      await fs.writeFile(file, lines(0, 12));
+      const tail = new JournalTail(file);
+      const state = emptySessionState(SESSION);
+      // Two watcher events at once: both callers get the same events; only the first applies them.
+      const [a, b] = await Promise.all([tail.read(), tail.read()]);
+      assert.equal(applyNewEvents(state, a).length, 12);
+      assert.deepEqual(applyNewEvents(state, b), []);
+      await fs.appendFile(file, lines(12, events.length));
+      assert.deepEqual(applyNewEvents(state, await tail.read()).map((e) => e.seq), events.slice(12).map((e) => e.seq));
+      // A truncation restarts the tail from the first line, which was applied long ago.
+      await fs.writeFile(file, lines(0, 3));
+      assert.deepEqual(applyNewEvents(state, await tail.read()), []);
+      assert.deepEqual(state, replay(SESSION, events), 'the same state as one replay of the whole journal');
     });
   });
 });

@@ -318,6 +318,17 @@ function bump(s: SessionState, agentId: string, field: 'tasksCompleted' | 'error
   if (a) a[field]++;
 }
 
+/**
+ * Applies the events past the state's last seq and returns them. Following a journal can
+ * see an event twice (two readers sharing one read, a tail restarted after a truncation);
+ * applied twice, an event would count a task twice.
+ */
+export function applyNewEvents(s: SessionState, events: readonly JournalEvent[]): JournalEvent[] {
+  const added = events.filter((e) => e.seq > s.lastSeq);
+  for (const e of added) applyEvent(s, e);
+  return added;
+}
+
 export function replay(sessionId: string, events: readonly JournalEvent[]): SessionState {
   const s = emptySessionState(sessionId);
   for (const e of events) applyEvent(s, e);
