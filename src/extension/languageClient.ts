@@ -36,13 +36,9 @@ export class MilestoneLanguageClient extends Disposable {
         { scheme: 'file', language: 'yaml', pattern: '**/.milestones/*.yaml' },
         { scheme: 'file', language: 'yaml', pattern: '**/.milestones/*.yml' },
       ],
-      synchronize: {
-        configurationSection: 'milestones',
-        fileEvents: [
-          this._register(vscode.workspace.createFileSystemWatcher('**/.milestones/*.{yaml,yml}')),
-          this._register(vscode.workspace.createFileSystemWatcher('**/.milestones/sessions/*/events.jsonl')),
-        ],
-      },
+      // No synchronize.fileEvents: the server registers its own watchers, scoped to the
+      // workspace folders, and both would deliver every change twice.
+      synchronize: { configurationSection: 'milestones' },
       // Untrusted workspaces get no `tool --version` runs: a workspace must not pick what executes.
       initializationOptions: { trusted: vscode.workspace.isTrusted },
       diagnosticCollectionName: 'milestones',

@@ -12,6 +12,7 @@ import {
   CompletionRequest,
   ConfigurationRequest,
   DefinitionRequest,
+  DidChangeWatchedFilesNotification,
   DidChangeTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
@@ -26,6 +27,8 @@ import {
   type CodeAction,
   type CompletionItem,
   type Diagnostic,
+  type DidChangeWatchedFilesRegistrationOptions,
+  type Registration,
   type DocumentSymbol,
   type MarkupContent,
   type PublishDiagnosticsParams,
@@ -112,6 +115,7 @@ describe('language server (dist/server.js over stdio)', function () {
   let connection: MessageConnection;
   let diagnostics: PublishedDiagnostics;
   const configurationAsked: unknown[] = [];
+  const registered: Registration[] = [];
 
   before(async function () {
     assert.ok(existsSync(SERVER), `${SERVER} is missing: run \`node esbuild.mjs\` first.`);
@@ -136,7 +140,10 @@ describe('language server (dist/server.js over stdio)', function () {
       configurationAsked.push(...params.items);
       return params.items.map(() => ({ agentProfiles: { reviewer: ['review-bot', '{prompt}'] } }));
     });
-    connection.onRequest(RegistrationRequest.type, () => null);
+    connection.onRequest(RegistrationRequest.type, (params) => {
+      registered.push(...params.registrations);
+      return null;
+    });
     connection.listen();
 
     const init = await connection.sendRequest(InitializeRequest.type, {
@@ -193,6 +200,14 @@ describe('language server (dist/server.js over stdio)', function () {
     assert.deepEqual(hover?.range, rangeOf(3, 8, 3, 13));
     assert.match(text, /^\*\*Task `build`\*\*: Build it\n\n```sh\necho built\n```\n\nDepends on: nothing\n\nNeeded by: `test`\n\n/);
     assert.ok(text.endsWith(`Latest session \`${sessionId}\` (completed): **completed** in ${formatDuration(buildMs)}`), text);
+  });
+
+  it('asks the client to watch milestone files and session state, within the workspace folder', () => {
+    const watchers = registered.filter((r) => r.method === DidChangeWatchedFilesNotification.method).flatMap((r) => (r.registerOptions as DidChangeWatchedFilesRegistrationOptions).watchers);
+    assert.deepEqual(
+      watchers.map((w) => w.globPattern),
+      ['**/.milestones/*.{yaml,yml}', '**/.milestones/sessions/*.yaml', '**/.milestones/sessions/*/events.jsonl'].map((pattern) => ({ baseUri: pathToFileURL(dir).href, pattern })),
+    );
   });
 
   it('goes to the definition of a task, finds its references and outlines the file', async () => {
