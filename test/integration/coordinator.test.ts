@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Coordinator, MilestoneInvalidError, PreconditionError } from '../../src/core/coordinator/coordinator';
 import { SessionLockedError } from '../../src/core/session/lock';
+import type { JournalEvent } from '../../src/core/session/events';
 import { cleanupTempDirs, FAKE_AGENT, git, isRunning, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
 
 /** Workers copy the environment when they start, so the variable stays set for the whole run. */
@@ -249,9 +250,22 @@ tasks:
 `);
     const s = await start(w.file);
     assert.equal((await s.outcome).status, 'completed');
-    // Dispatch order: an executor turning busy with a task (start events race between executors).
-    const dispatched = ofType(s.events, 'agent_state_changed').filter((e) => e.data.status === 'busy').map((e) => e.data.current_task);
-    assert.deepEqual(dispatched.slice(0, 2), ['chain-1', 'short'], `the head of the longest chain goes first, then file order: ${dispatched.join(' ')}`);
+    // Dispatch: an executor turning busy with a task (start events race between executors).
+    // Whenever one is dispatched, it is the best of those waiting: the longest remaining
+    // path, then file order. How many wait depends on how fast the executors boot.
+    const fileOrder = ['short', 'chain-1', 'chain-2', 'chain-3', 'wide-1', 'wide-2', 'wide-3'];
+    const waiting = new Map<string, number>();
+    const dispatched: string[] = [];
+    for (const e of s.events) {
+      if (e.type === 'task_queued') waiting.set(e.data.task, e.data.priority);
+      if (e.type !== 'agent_state_changed' || e.data.status !== 'busy' || !e.data.current_task) continue;
+      const best = [...waiting].sort(([a, pa], [b, pb]) => pb - pa || fileOrder.indexOf(a) - fileOrder.indexOf(b))[0]?.[0];
+      assert.equal(e.data.current_task, best, `dispatched ${e.data.current_task} while ${best} waited (${[...waiting].join(' ')})`);
+      waiting.delete(e.data.current_task);
+      dispatched.push(e.data.current_task);
+    }
+    assert.equal(dispatched[0], 'chain-1', 'the head of the longest chain goes first');
+    assert.equal(dispatched.length, fileOrder.length);
     let running = 0;
     let peak = 0;
     for (const e of s.events) {
@@ -259,7 +273,28 @@ tasks:
       if (e.type === 'task_completed') running--;
     }
     assert.equal(peak, 2);
-    assert.ok(ofType(s.events, 'agent_registered').filter((e) => e.data.kind === 'executor').length <= 2);
+    const executors = s.events.filter((e) => (e.type === 'agent_registered' || e.type === 'agent_terminated' || e.type === 'agent_recovered') && /^executor/.test(e.data.agent));
+    assert.ok(ofType(s.events, 'agent_registered').filter((e) => e.data.kind === 'executor').length <= 2, executors.map((e) => `${e.type} ${JSON.stringify(e.data)}`).join('\n'));
+  });
+
+  it('once a milestone has run, ranks tasks by how long they took then, not by how many follow', async () => {
+    const w = await workspace(`id: timed
+type: custom
+executors: { max: 1 }
+tasks:
+  - { id: quick-1, run: "sleep 0.05" }
+  - { id: quick-2, run: "sleep 0.05", depends_on: [quick-1] }
+  - { id: slow, run: "sleep 0.6" }
+`);
+    const startOrder = (events: readonly JournalEvent[]): string[] => ofType(events, 'task_started').map((e) => e.data.task);
+    const first = await start(w.file);
+    assert.equal((await first.outcome).status, 'completed');
+    assert.deepEqual(startOrder(first.events), ['quick-1', 'quick-2', 'slow'], 'no history: two tasks on the path of quick-1, one on that of slow');
+    const second = await start(w.file);
+    assert.equal((await second.outcome).status, 'completed');
+    assert.deepEqual(startOrder(second.events), ['slow', 'quick-1', 'quick-2'], 'slow took longer than quick-1 and quick-2 together');
+    const priority = new Map(ofType(second.events, 'task_queued').map((e) => [e.data.task, e.data.priority]));
+    assert.ok(priority.get('slow')! >= 600, `slow's remaining path in ms: ${priority.get('slow')}`);
   });
 
   it('scales executors down to min when they sit idle', async () => {

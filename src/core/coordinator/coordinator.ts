@@ -13,6 +13,7 @@ import { workspaceOf } from '../milestone/workspace';
 import { CpuSampler, memoryPressure } from '../resources';
 import { TERMINAL_EVENTS, type AgentKind, type EventData, type EventType, type JournalEvent, type JournalEventOf } from '../session/events';
 import { Journal, JournalFailedError } from '../session/journal';
+import { durationWeights, recentTaskDurations } from '../session/history';
 import { newSessionId, SessionPaths } from '../session/layout';
 import { acquireSessionLock, isSessionLive, type SessionLock } from '../session/lock';
 import { applyEvent, emptySessionState, replay, type SessionState } from '../session/state';
@@ -144,13 +145,14 @@ export class Coordinator {
     private readonly lock: SessionLock,
     private readonly options: CoordinatorOptions,
     history: JournalEvent[],
+    estimates: ReadonlyMap<string, number>,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     this.events = [...history];
     this.deliveredSeq = history[history.length - 1]?.seq ?? 0;
     this.tasks = new Map(milestone.tasks.map((t) => [t.id, t]));
     this.graph = buildGraph(milestone.tasks);
-    this.priority = criticalPathLengths(this.graph);
+    this.priority = criticalPathLengths(this.graph, durationWeights(estimates));
     this.order = new Map(milestone.tasks.map((t, i) => [t.id, i]));
     this.max = Math.max(1, options.executors ?? milestone.executors.max);
     this.min = Math.min(this.max, milestone.executors.min);
@@ -188,12 +190,13 @@ export class Coordinator {
     const milestone = result.milestone;
     await preflightGit(workspace, milestone, options, false);
     const paths = new SessionPaths(workspace, newSessionId(milestone.id));
+    const estimates = await recentTaskDurations(workspace, milestone.id);
     const lock = await acquireSessionLock(paths, options.owner ?? 'milestone-agents', (err) => void Coordinator.compromised(err));
     try {
       const store = new SessionStore(paths);
       await store.init();
       const { journal } = await Journal.open(paths.events, paths.sessionId, { create: true });
-      const c = new Coordinator(milestone, paths, emptySessionState(paths.sessionId), journal, store, lock, options, []);
+      const c = new Coordinator(milestone, paths, emptySessionState(paths.sessionId), journal, store, lock, options, [], estimates);
       c.record('session_started', {
         milestone_id: milestone.id,
         milestone_file: milestoneFile,
@@ -244,7 +247,7 @@ export class Coordinator {
       await preflightGit(workspace, milestone, options, true);
       const store = new SessionStore(paths);
       await store.init();
-      const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events);
+      const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events, await recentTaskDurations(workspace, milestone.id));
       const requeued: string[] = [];
       const reset: string[] = [];
       for (const t of state.tasks.values()) {
@@ -310,6 +313,7 @@ export class Coordinator {
       for (const g of this.milestone.quality) if (this.state.gates.get(g.id)?.status === 'passed') this.gatesStarted.add(g.id);
       this.started = true;
       this.dispatch();
+      for (const ex of this.pool.ofKind('executor')) this.maybeRetireIdle(ex.id);
       this.checkDone();
     } catch (err) {
       this.record('alert', { kind: 'agent_crashed', message: `The coordinator could not start the session: ${(err as Error).message}` });
@@ -773,7 +777,8 @@ export class Coordinator {
 
   private maybeRetireIdle(id: string): void {
     const ex = this.pool.get(id);
-    if (!ex || ex.task || this.queue.size || this.idleTimers.has(id)) return;
+    // Before the branch is ready nothing is queued yet: an executor booted early is not idle.
+    if (!this.started || !ex || ex.task || this.queue.size || this.idleTimers.has(id)) return;
     this.idleTimers.set(
       id,
       setTimeout(() => {
