@@ -134,10 +134,13 @@ describe('milestone-agents CLI', function () {
     const w = await workspace(DIAMOND, { git: false });
     const r = await runCli(['run', w.file, '--json'], { cwd: w.dir });
     assert.equal(r.code, 0, r.stderr);
-    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string });
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; type: string; session: string });
     assert.equal(events[0]!.type, 'session_started');
     assert.ok(events.some((e) => e.type === 'git_unavailable'), 'no repository is a warning, not a failure');
     assert.equal(events[events.length - 1]!.type, 'milestone_completed');
+    assert.deepEqual(events.map((e) => e.seq), events.map((_, i) => i + 1), 'each event once, in journal order');
+    const journal = (await fs.readFile(path.join(w.dir, '.milestones', 'sessions', events[0]!.session, 'events.jsonl'), 'utf8')).trim().split('\n');
+    assert.deepEqual(r.stdout.trim().split('\n'), journal, 'exactly the journal, line for line');
   });
 
   it('a failure skips its dependents (naming the failed task), runs the independent tasks, and exits 1', async () => {
@@ -291,5 +294,65 @@ tasks:
     assert.equal(r2.code, 2);
     assert.match(r2.stderr, /is already being run by milestone-agents CLI \(process \d+/);
     assert.equal((await first).code, 3);
+  });
+
+  it('status reports a torn last line: the file, the line, and that resuming drops only that line', async () => {
+    const w = await workspace('id: torn\ntasks:\n  - { id: a, run: "echo a" }\n  - { id: b, run: "test -f ok.txt", depends_on: [a] }\n', { git: false });
+    const first = await runCli(['run', w.file], { cwd: w.dir });
+    assert.equal(first.code, 1, first.stdout + first.stderr);
+    const id = sessionIdFrom(first.stdout);
+    const journal = path.join('.milestones', 'sessions', id, 'events.jsonl');
+    // Complete lines end in "\n", so the torn one is the last piece of the split.
+    const tornLine = (await fs.readFile(path.join(w.dir, journal), 'utf8')).split('\n').length;
+    await fs.appendFile(path.join(w.dir, journal), '{"seq":99999,"timestamp":"2026-');
+
+    const text = await runCli(['status'], { cwd: w.dir });
+    assert.equal(text.code, 0, text.stderr);
+    assert.ok(text.stdout.includes(`! ${journal}:${tornLine}: the last line of the journal is incomplete: a crash cut it off`), text.stdout);
+    assert.match(text.stdout, /Resuming the session drops that line; nothing else is lost\./);
+    const json = JSON.parse((await runCli(['status', '--json'], { cwd: w.dir })).stdout) as { torn_line: { file: string; line: number; message: string } | null };
+    assert.ok(json.torn_line, 'status --json names the torn line');
+    assert.deepEqual([json.torn_line.file, json.torn_line.line], [journal, tornLine]);
+    assert.match(json.torn_line.message, /Resuming the session drops that line; nothing else is lost\./);
+
+    await fs.writeFile(path.join(w.dir, 'ok.txt'), '');
+    const resumed = await runCli(['resume', id], { cwd: w.dir });
+    assert.equal(resumed.code, 0, resumed.stdout + resumed.stderr);
+    const after = JSON.parse((await runCli(['status', '--json'], { cwd: w.dir })).stdout) as { status: string; torn_line: unknown };
+    assert.deepEqual([after.status, after.torn_line], ['completed', null], 'the resume dropped the torn line and finished');
+  });
+
+  it('expected errors are one paragraph without a stack, exit 2: a bad session id, a damaged journal, a file in the way', async () => {
+    const oneParagraph = (r: { code: number | null; stderr: string }, what: string): void => {
+      assert.equal(r.code, 2, `${what}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /^\s+at /m, `${what} printed a stack`);
+      assert.equal(r.stderr.trim().split('\n').length, 1, `${what}: ${r.stderr}`);
+    };
+    const w = await workspace('id: hurt\ntasks:\n  - { id: a, run: "echo a" }\n  - { id: b, run: "exit 1", depends_on: [a] }\n', { git: false });
+    for (const args of [['resume', '../../etc'], ['status', '../../etc']]) {
+      const r = await runCli(args, { cwd: w.dir });
+      oneParagraph(r, args.join(' '));
+      assert.match(r.stderr, /^"\.\.\/\.\.\/etc" is not a session id: ids use lower-case letters.*The sessions are the folders in \.milestones\/sessions/);
+    }
+
+    const first = await runCli(['run', w.file], { cwd: w.dir });
+    assert.equal(first.code, 1, first.stdout + first.stderr);
+    const id = sessionIdFrom(first.stdout);
+    const journal = path.join(w.dir, '.milestones', 'sessions', id, 'events.jsonl');
+    const lines = (await fs.readFile(journal, 'utf8')).split('\n');
+    lines[2] = '{"seq": 3, "oops"';
+    await fs.writeFile(journal, lines.join('\n'));
+    for (const args of [['status'], ['status', id, '--json'], ['resume', id], ['resume', id]]) {
+      const r = await runCli(args, { cwd: w.dir });
+      oneParagraph(r, args.join(' '));
+      assert.ok(r.stderr.startsWith(`${journal}:3: the journal is damaged (the line is not valid JSON).`), r.stderr);
+      assert.match(r.stderr, /Restore the file from a backup, or move the session folder aside and start a new session\.$/m);
+    }
+
+    await fs.rm(path.join(w.dir, '.milestones', 'sessions'), { recursive: true });
+    await fs.writeFile(path.join(w.dir, '.milestones', 'sessions'), '');
+    const blocked = await runCli(['run', w.file], { cwd: w.dir });
+    oneParagraph(blocked, 'run with a file named sessions');
+    assert.match(blocked.stderr, /^Cannot mkdir \.milestones\/sessions\/hurt-[^:]+: part of that path is a file where a folder is needed\. Move the file aside\./);
   });
 });

@@ -171,6 +171,8 @@ tasks:
     await s.waitFor((e) => e.type === 'task_started' && e.data.task === 'first');
     s.coordinator.pause();
     await s.waitFor((e) => e.type === 'task_completed' && e.data.task === 'first');
+    // Queued once first's work is committed, and held there by the pause.
+    await s.waitFor((e) => e.type === 'task_queued' && e.data.task === 'second');
     assert.equal(s.coordinator.state.tasks.get('second')?.status, 'queued');
     assert.equal(s.coordinator.state.status, 'paused');
     const before = s.events.length;
@@ -330,6 +332,23 @@ tasks:
     assert.match(git(w.dir, 'log', '-1', '--format=%s'), /^thr: thr \(milestone complete\)$/);
   });
 
+  it("git: each per-task commit holds that task's files only, however fast its dependents write", async () => {
+    const w = await workspace(`id: attrib
+tasks:
+  - { id: a, run: "echo a > a.txt" }
+  - { id: b, run: "echo b > b.txt", depends_on: [a] }
+  - { id: c, run: "echo c > c.txt", depends_on: [b] }
+  - { id: d, run: "echo d > d.txt", depends_on: [b] }
+`);
+    const s = await start(w.file);
+    assert.equal((await s.outcome).status, 'completed');
+    const filesOf = new Map(ofType(s.events, 'auto_commit').filter((e) => e.data.reason === 'task').map((e) => [e.data.task, git(w.dir, 'show', '--name-only', '--format=', e.data.sha).split('\n').filter(Boolean)]));
+    assert.deepEqual(filesOf.get('a'), ['a.txt']);
+    assert.deepEqual(filesOf.get('b'), ['b.txt'], "b wrote right after a: a's commit came first");
+    // c and d run side by side: the first of their commits may hold both files.
+    assert.deepEqual([...(filesOf.get('c') ?? []), ...(filesOf.get('d') ?? [])].sort(), ['c.txt', 'd.txt']);
+  });
+
   it('git: pushes the branch to a local bare remote', async () => {
     const remote = await tempDir('ma-remote-');
     git(remote, 'init', '-q', '--bare');
@@ -362,7 +381,9 @@ tasks:
     assert.equal(conflict.data.kind, 'unmerged');
     assert.match(conflict.data.detail, /shared\.txt/);
     assert.equal(ofType(s.events, 'session_paused')[0]?.data.by, 'git_conflict');
-    assert.equal(s.coordinator.state.tasks.get('later')?.status, 'queued', 'nothing new starts on a conflicted tree');
+    // The conflict is found by the commit of make-conflict, before anything after it starts.
+    assert.ok(!ofType(s.events, 'task_started').some((e) => e.data.task !== 'make-conflict'), 'nothing new starts on a conflicted tree');
+    assert.match(s.coordinator.state.tasks.get('after')?.status ?? '', /^(pending|queued)$/);
 
     await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER, allowDirty: true }), (err: unknown) => err instanceof PreconditionError && /unmerged paths: shared\.txt/.test(err.message));
   });

@@ -94,7 +94,8 @@ export class GitAgent implements Agent {
       this.queue = this.queue.then(op).catch((err: unknown) => {
         this.ctx.emit({ type: 'git_error', data: { operation: m.type, message: (err as Error).message?.split('\n')[0] ?? String(err) } });
         if (m.type === 'git_prepare') this.ctx.send({ type: 'git_prepared', ok: false, available: true, error: (err as Error).message.trim() });
-        if (m.type === 'git_commit' || m.type === 'git_finish') this.ctx.send({ type: 'git_done', operation: m.type === 'git_commit' ? 'commit' : 'finish', ok: false, error: (err as Error).message });
+        if (m.type === 'git_commit') this.ctx.send({ type: 'git_done', operation: 'commit', ok: false, error: (err as Error).message, task: m.task });
+        if (m.type === 'git_finish') this.ctx.send({ type: 'git_done', operation: 'finish', ok: false, error: (err as Error).message });
       });
     };
     if (m.type === 'git_prepare') run(() => this.prepare());
@@ -142,22 +143,25 @@ export class GitAgent implements Agent {
   }
 
   private async commit(reason: 'task' | 'threshold', task: string, title: string): Promise<void> {
-    if (!this.repo) return;
+    if (!this.repo) {
+      this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
+      return;
+    }
     const { git } = this.repo;
     const conflict = await findConflict(git);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
-      this.ctx.send({ type: 'git_done', operation: 'commit', ok: false, error: conflict.detail });
+      this.ctx.send({ type: 'git_done', operation: 'commit', ok: false, error: conflict.detail, task });
       return;
     }
     const status = await git.status();
     if (status.isClean() || (reason === 'threshold' && status.files.length <= this.config.threshold)) {
-      this.ctx.send({ type: 'git_done', operation: 'commit', ok: true });
+      this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
       return;
     }
     const message = reason === 'task' ? commitMessage(this.config.milestoneId, title, task) : commitMessage(this.config.milestoneId, `${status.files.length} files changed, through ${title}`, task);
     await this.commitAll(git, message, reason, task);
-    this.ctx.send({ type: 'git_done', operation: 'commit', ok: true });
+    this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
   }
 
   private async commitAll(git: SimpleGit, message: string, reason: 'task' | 'threshold' | 'final', task?: string): Promise<void> {

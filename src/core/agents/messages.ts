@@ -96,7 +96,7 @@ export type AgentToCoordinator =
       message: string;
     }
   | { type: 'git_prepared'; ok: boolean; available: boolean; error?: string }
-  | { type: 'git_done'; operation: 'commit' | 'finish'; ok: boolean; error?: string }
+  | { type: 'git_done'; operation: 'commit' | 'finish'; ok: boolean; error?: string; task?: string }
   | { type: 'rollback_done'; ok: boolean }
   /** Ask the coordinator to journal an event this agent observed (alerts, git, safety, issues). */
   | { type: 'emit'; event: EmittedEvent }

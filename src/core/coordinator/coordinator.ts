@@ -110,6 +110,8 @@ export class Coordinator {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   private readonly gatesRunning = new Set<string>();
   private readonly gatesStarted = new Set<string>();
+  /** Completed tasks whose dependents wait for the task's auto-commit. */
+  private readonly awaitingCommit = new Set<string>();
   private readonly gitWaiters: { kind: 'git_prepared' | 'finish'; resolve: (m: AgentToCoordinator) => void }[] = [];
   private rollbackWaiter: ((ok: boolean) => void) | undefined;
   private readonly graph: TaskGraph;
@@ -374,9 +376,13 @@ export class Coordinator {
     return { dispose: () => this.outputListeners.delete(listener) };
   }
 
-  /** Every event so far, durable or about to be. */
+  /**
+   * Every event delivered so far: the durable ones. Later events reach `onEvent` listeners
+   * once on disk, so history then onEvent gives each event once, none before its fsync.
+   */
   history(): readonly JournalEvent[] {
-    return this.events;
+    const pending = this.events.findIndex((e) => e.seq > this.deliveredSeq);
+    return pending === -1 ? this.events : this.events.slice(0, pending);
   }
 
   pause(reason = 'paused by the user', by: EventData['session_paused']['by'] = 'user'): void {
@@ -513,7 +519,7 @@ export class Coordinator {
       session: { id: this.sessionId, workspace: this.paths.workspace, dir: this.paths.dir, milestoneFile: this.milestone.file, milestoneId: this.milestone.id },
       heartbeatMs: this.options.heartbeatMs ?? 2000,
       ...(restored ? { restored } : {}),
-      ...(needsHistory ? { history: this.events.filter((e) => e.seq <= this.deliveredSeq) } : {}),
+      ...(needsHistory ? { history: [...this.history()] } : {}),
       settings: {
         stallAfterMs: this.options.stallAfterMs ?? this.milestone.stallAfterMs,
         resourceCeiling: this.options.resourceCeiling ?? 0.8,
@@ -570,6 +576,7 @@ export class Coordinator {
         return;
       case 'git_prepared':
       case 'git_done': {
+        if (m.type === 'git_done' && m.operation === 'commit' && m.task) this.onCommitted(m.task);
         const kind = m.type === 'git_prepared' ? 'git_prepared' : m.operation === 'finish' ? 'finish' : undefined;
         const i = this.gitWaiters.findIndex((w) => w.kind === kind);
         if (i >= 0) this.gitWaiters.splice(i, 1)[0]!.resolve(m);
@@ -642,6 +649,8 @@ export class Coordinator {
       for (const w of this.gitWaiters.splice(0)) {
         w.resolve(w.kind === 'git_prepared' ? { type: 'git_prepared', ok: false, available: true, error: 'the git agent crashed' } : { type: 'git_done', operation: 'finish', ok: false, error: 'the git agent crashed' });
       }
+      // Its commits in flight are lost; the next commit takes their files. Nothing waits on them.
+      for (const task of [...this.awaitingCommit]) this.onCommitted(task);
     }
     if (agent.kind === 'workflow') {
       this.rollbackWaiter?.(false);
@@ -850,19 +859,38 @@ export class Coordinator {
   }
 
   private onTaskCompleted(task: Task): void {
-    for (const d of this.graph.dependents.get(task.id) ?? []) {
+    const git = this.pool.get('git');
+    const autoCommit = this.options.autoCommit ?? this.milestone.git.autoCommit;
+    if (git && this.gitAvailable && autoCommit !== 'off') {
+      this.pool.send(git, { type: 'git_commit', reason: autoCommit === 'task' ? 'task' : 'threshold', task: task.id, title: task.title });
+      if (autoCommit === 'task') {
+        // A commit per task holds that task's work: what follows it starts once it is
+        // committed, or the commit would sweep up the first files its dependents write.
+        this.awaitingCommit.add(task.id);
+        return;
+      }
+    }
+    this.release(task.id);
+  }
+
+  /** Queues what waited for a completed task: its dependents, and the gates after it. */
+  private release(id: string): void {
+    for (const d of this.graph.dependents.get(id) ?? []) {
       const left = (this.remainingDeps.get(d) ?? 1) - 1;
       this.remainingDeps.set(d, left);
       if (left === 0 && this.state.tasks.get(d)?.status === 'pending') this.enqueue(d);
     }
     for (const g of this.milestone.quality) {
-      if (g.after.includes(task.id) && g.after.every((d) => this.state.tasks.get(d)?.status === 'completed')) this.runGate(g.id);
+      if (g.after.includes(id) && g.after.every((d) => this.state.tasks.get(d)?.status === 'completed')) this.runGate(g.id);
     }
-    const git = this.pool.get('git');
-    const autoCommit = this.options.autoCommit ?? this.milestone.git.autoCommit;
-    if (git && this.gitAvailable && autoCommit !== 'off') {
-      this.pool.send(git, { type: 'git_commit', reason: autoCommit === 'task' ? 'task' : 'threshold', task: task.id, title: task.title });
-    }
+  }
+
+  /** The git agent committed (or could not commit) a task's work: let what follows it run. */
+  private onCommitted(task: string): void {
+    if (!this.awaitingCommit.delete(task)) return;
+    this.release(task);
+    this.dispatch();
+    this.checkDone();
   }
 
   private effectivePolicy(): 'continue' | 'stop' {
@@ -930,7 +958,7 @@ export class Coordinator {
       if (this.options.exitWhenPaused && this.running.size === 0 && this.gatesRunning.size === 0) void this.stop('paused', this.state.pauseReason ?? 'paused');
       return;
     }
-    if (this.running.size || this.retryTimers.size || this.queue.size || this.gatesRunning.size) return;
+    if (this.running.size || this.retryTimers.size || this.queue.size || this.gatesRunning.size || this.awaitingCommit.size) return;
     const tasks = [...this.state.tasks.values()].filter((t) => this.tasks.has(t.id));
     const open = tasks.filter((t) => !TERMINAL_TASK.has(t.status));
     if (open.length) {
