@@ -4,8 +4,9 @@ import { formatDiagnostic, hasErrors } from '../core/milestone/diagnostics';
 import { validateMilestoneFile } from '../core/milestone/validate';
 import { workspaceOf } from '../core/milestone/workspace';
 import { Coordinator, MilestoneInvalidError, PreconditionError, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
-import { readJournal } from '../core/session/journal';
-import { SessionPaths } from '../core/session/layout';
+import { ID_RULE, isValidId } from '../core/ids';
+import { JournalFailedError, readJournal, type TornLine } from '../core/session/journal';
+import { SessionPaths, sessionsRoot } from '../core/session/layout';
 import { isSessionLive, SessionLockedError } from '../core/session/lock';
 import { replay, type SessionState } from '../core/session/state';
 import { listSessions } from '../core/session/store';
@@ -36,6 +37,9 @@ Exit codes: 0 done, 1 a task or blocking gate failed, 2 invalid milestone or usa
             3 interrupted or paused (the session can be resumed)`;
 
 class UsageError extends Error {}
+
+/** A problem the user can fix, already saying where and what to do: no help text, no stack. */
+class CliError extends Error {}
 
 function parse(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -75,6 +79,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (rest.length) throw new UsageError(`Unexpected argument ${rest[0]}.`);
+    if ((command === 'resume' || command === 'status') && target !== undefined) checkSessionId(target, values.cwd);
     switch (command) {
       case 'run':
         if (!target) throw new UsageError('run needs a milestone file, e.g. milestone-agents run .milestones/add-login.yaml');
@@ -94,16 +99,53 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n\n${HELP}\n`);
       return EXIT.usage;
     }
-    if (err instanceof MilestoneInvalidError || err instanceof PreconditionError || err instanceof SessionLockedError) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT.usage;
-    }
-    if (err instanceof Error && /^Cannot read milestone file/.test(err.message)) {
-      process.stderr.write(`${err.message}\n`);
-      return EXIT.usage;
-    }
-    throw err;
+    const message = expectedMessage(err);
+    if (message === undefined) throw err;
+    process.stderr.write(`${message}\n`);
+    return EXIT.usage;
   }
+}
+
+/** A session id becomes a path, so a bad one is refused here, with the rule, before any use. */
+function checkSessionId(id: string, cwd: string | undefined): void {
+  if (isValidId(id)) return;
+  const root = displayPath(sessionsRoot(workspaceFor(cwd)));
+  throw new CliError(`"${id}" is not a session id: ids use ${ID_RULE}. The sessions are the folders in ${root}; \`milestone-agents status\` shows the newest.`);
+}
+
+// Problems of the environment, not of this program: the path and the advice say it all.
+const FS_ADVICE: Record<string, string> = {
+  EACCES: 'permission denied. Give your user access to it (and to its folder), or run as the user who owns it.',
+  EPERM: 'the operation is not permitted. Give your user access to it (and to its folder), or run as the user who owns it.',
+  EROFS: 'the file system is read-only. Run in a writable copy of the workspace.',
+  ENOSPC: 'the disk is full. Free some space, then resume the session.',
+  EDQUOT: 'the disk quota is used up. Free some space, then resume the session.',
+  ENOTDIR: 'part of that path is a file where a folder is needed. Move the file aside.',
+  EISDIR: 'it is a folder where a file is needed. Move the folder aside.',
+};
+
+/**
+ * The message of an error the user can act on, or undefined for an internal error, which
+ * keeps its stack. The core throws plain Errors for an unreadable milestone file, a
+ * damaged journal and an empty one, so those are known by their wording.
+ */
+function expectedMessage(err: unknown): string | undefined {
+  if (err instanceof CliError || err instanceof MilestoneInvalidError || err instanceof PreconditionError || err instanceof SessionLockedError || err instanceof JournalFailedError) {
+    return err.message;
+  }
+  if (!(err instanceof Error)) return undefined;
+  if (/^Cannot read milestone file /.test(err.message) || /:\d+: the journal is damaged \(/.test(err.message)) return err.message;
+  if (/ has no events: there is nothing to resume\.$/.test(err.message)) return `${err.message} Start a new run with \`milestone-agents run <file>\`.`;
+  const { code, path: file, syscall } = err as NodeJS.ErrnoException;
+  const advice = code ? FS_ADVICE[code] : undefined;
+  if (advice && file) return `Cannot ${syscall ?? 'use'} ${displayPath(file)}: ${advice}`;
+  return undefined;
+}
+
+/** Relative to the current folder when below it, as people type paths; absolute otherwise. */
+function displayPath(file: string): string {
+  const rel = path.relative(process.cwd(), file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
 }
 
 function workspaceFor(cwd: string | undefined): string {
@@ -165,13 +207,33 @@ async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coo
   return outcome.exitCode;
 }
 
-async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: boolean }> {
-  const paths = new SessionPaths(workspace, id);
-  const contents = await readJournal(paths.events, id);
-  return { state: replay(id, contents.events), live: await isSessionLive(paths), torn: contents.torn !== undefined };
+interface TornReport extends TornLine {
+  file: string;
+  message: string;
 }
 
-export function stateToJson(s: SessionState, live: boolean): Record<string, unknown> {
+async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: TornReport | undefined }> {
+  const paths = new SessionPaths(workspace, id);
+  const contents = await readJournal(paths.events, id);
+  const live = await isSessionLive(paths);
+  // While a coordinator runs the session, an unfinished last line is one being written now.
+  const state = replay(id, contents.events);
+  const torn = contents.torn && !live ? tornReport(paths.events, contents.torn, state) : undefined;
+  return { state, live, torn };
+}
+
+function tornReport(events: string, torn: TornLine, state: SessionState): TornReport {
+  const file = displayPath(events);
+  // A completed session is never resumed, so nothing will drop the line; it is simply ignored.
+  const fate = state.status === 'completed' ? 'The session had completed before it, so the line is ignored' : 'Resuming the session drops that line';
+  return {
+    ...torn,
+    file,
+    message: `${file}:${torn.line}: the last line of the journal is incomplete: a crash cut it off while it was written, and this status leaves it out. ${fate}; nothing else is lost.`,
+  };
+}
+
+export function stateToJson(s: SessionState, live: boolean, torn?: TornReport): Record<string, unknown> {
   return {
     id: s.id,
     milestone: s.milestoneId,
@@ -190,6 +252,7 @@ export function stateToJson(s: SessionState, live: boolean): Record<string, unkn
     alerts: s.alerts,
     warnings: s.warnings,
     issues: s.issues,
+    torn_line: torn ?? null,
   };
 }
 
@@ -201,10 +264,12 @@ async function status(workspace: string, id: string | undefined, json: boolean):
     else process.stdout.write(`No sessions in ${workspace}. Start one with: milestone-agents run .milestones/<id>.yaml\n`);
     return EXIT.ok;
   }
-  if (id && !sessions.some((r) => r.session.id === id)) throw new PreconditionError(`There is no session ${id} in ${workspace}.`);
-  const { state, live } = await loadState(workspace, chosen);
+  if (id && !sessions.some((r) => r.session.id === id)) {
+    throw new PreconditionError(`There is no session ${id} in ${workspace}. The sessions are the folders in ${displayPath(sessionsRoot(workspace))}; \`milestone-agents status\` shows the newest.`);
+  }
+  const { state, live, torn } = await loadState(workspace, chosen);
   if (json) {
-    process.stdout.write(`${JSON.stringify(stateToJson(state, live), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(stateToJson(state, live, torn), null, 2)}\n`);
     return EXIT.ok;
   }
   const c = palette(process.stdout);
@@ -220,6 +285,7 @@ async function status(workspace: string, id: string | undefined, json: boolean):
   }
   for (const g of state.gates.values()) lines.push(`  ${g.status === 'passed' ? c.green('✓') : g.status === 'failed' ? c.red('✗') : '·'} gate ${g.id} ${g.status}`);
   for (const a of state.alerts.slice(-5)) lines.push(c.yellow(`  ! ${a.message}`));
+  if (torn) lines.push(c.yellow(`  ! ${torn.message}`));
   if (sessions.length > 1 && !id) lines.push(c.dim(`  (${sessions.length - 1} older session(s); pass a session id to see one)`));
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;

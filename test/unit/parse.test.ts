@@ -19,8 +19,10 @@ describe('milestone/parse', () => {
       for (const d of p.diagnostics) {
         assert.equal(d.severity, 'error');
         assert.equal(d.file, p.file);
-        assert.match(d.message, /^YAML syntax error: Nested mappings are not allowed in compact mappings/);
-        assert.match(d.message, /Fix the YAML at this line\.$/);
+        assert.equal(
+          d.message,
+          'YAML syntax error: Nested mappings are not allowed in compact mappings. A value that contains ": " must be quoted, e.g. `run: "echo a: b"`; a key on a line of its own must be indented like the keys next to it.',
+        );
       }
       // Nothing of the broken document is trusted: the model has no tasks.
       assert.deepEqual(p.milestone.tasks, []);
@@ -31,7 +33,7 @@ describe('milestone/parse', () => {
       const p = parseMilestoneText('id: x\n\tbad: tab\n', '/ws/x.yaml');
       const d = onlyOne(p.diagnostics, 'yaml-syntax');
       assert.deepEqual(d.range, range(1, 0, 1, 1));
-      assert.match(d.message, /Tabs are not allowed as indentation/);
+      assert.equal(d.message, 'YAML syntax error: Tabs are not allowed as indentation. Indent with spaces, not tabs.');
     });
 
     it('reports a duplicate key as a YAML error at the second occurrence', () => {
@@ -41,7 +43,31 @@ describe('milestone/parse', () => {
       assert.equal(d.code, 'yaml-syntax');
       assert.equal(d.severity, 'error');
       assert.deepEqual(d.range, range(2, 0, 2, 1));
-      assert.match(d.message, /Map keys must be unique/);
+      assert.equal(d.message, 'YAML syntax error: Map keys must be unique. Each key may appear once in a mapping: remove this one or merge it into the first.');
+    });
+
+    it('ends the library message with a full stop and adds advice for the common YAML errors', () => {
+      const cases: [string, RegExp][] = [
+        ['id: x\ntasks:\n  - id: a\n   run: echo\n', /^YAML syntax error: Sequence item without - indicator\. Add the missing character: .*`- ` in front of a list item/],
+        ['id: x\ntasks:\n  - id: a\n  run: b\n', /^YAML syntax error: All mapping items must start at the same column\. Line up the keys of one mapping/],
+        ['id: x\ntasks: [a, b\n', /^YAML syntax error: Flow sequence in block collection must be sufficiently indented and end with a \]\. .*close a `\[` or `\{`/],
+        ['id: x\ntitle: foo\nbar\nbaz: 1\n', /^YAML syntax error: Implicit keys need to be on a single line\. Write `key: value` with the colon on the same line/],
+        ['id: x\n]\n', /^YAML syntax error: Unexpected flow-seq-end token in YAML stream: "\]"\. Remove the stray character/],
+        ['id: x\n---\nid: y\n', /^YAML syntax error: The file holds more than one YAML document \(a `---` line starts another\)\. A milestone file holds one document/],
+        ['id: @x\n', /^YAML syntax error: Plain value cannot start with reserved character @\. Quote the value/],
+      ];
+      for (const [text, expected] of cases) {
+        const messages = withCode(parseMilestoneText(text, '/ws/x.yaml').diagnostics, 'yaml-syntax').map((d) => d.message);
+        assert.ok(messages.some((m) => expected.test(m)), `${JSON.stringify(text)} gave ${JSON.stringify(messages)}`);
+        for (const m of messages) assert.match(m, /\. [A-Z].*\.$/, 'two sentences: the problem, then what to do');
+      }
+    });
+
+    it('adds advice to the YAML warnings too', () => {
+      const p = parseMilestoneText('id: !foo x\ntasks: []\n', '/ws/x.yaml');
+      const d = onlyOne(p.diagnostics, 'yaml-syntax');
+      assert.equal(d.severity, 'warning');
+      assert.equal(d.message, 'YAML warning: Unresolved tag: !foo. Remove the `!` tag: milestone files use plain values.');
     });
 
     it('reports an empty file as missing id and tasks at 0:0', () => {
@@ -87,6 +113,13 @@ describe('milestone/parse', () => {
       // The task is still built from its good keys; the unknown ones are dropped.
       assert.deepEqual(p.milestone.tasks[0]!.dependsOn, []);
       assert.equal(p.milestone.tasks[0]!.run, 'echo a');
+    });
+
+    it('suggests the key for a swapped, abbreviated or singular slip', () => {
+      const p = parseMilestoneText('id: x\ntasks:\n  - id: a\n    titel: A\n    run: echo a\n    dependz: []\n    retry: 2\n    timout: 5s\n', '/ws/x.yaml');
+      const unknown = withCode(p.diagnostics, 'unknown-key');
+      assert.deepEqual(unknown.map((d) => d.data?.suggestion), ['title', 'depends_on', 'retries', 'timeout']);
+      assert.match(unknown[0]!.message, /^Unknown key "titel" in task "a"\. Did you mean "title"\? Known keys:/);
     });
 
     it('reports a list where text is expected and text where an integer is expected', () => {

@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { editDistance, suggest } from '../../src/core/milestone/suggest';
+import { TASK_SPEC } from '../../src/core/milestone/schema';
+import { editDistance, prefixDistance, suggest } from '../../src/core/milestone/suggest';
+
+const TASK_KEYS = TASK_SPEC.type === 'object' ? Object.keys(TASK_SPEC.fields) : [];
 
 describe('milestone/suggest', () => {
   describe('editDistance', () => {
@@ -19,8 +22,26 @@ describe('milestone/suggest', () => {
       }
     });
 
-    it('counts a transposition as two edits (plain Levenshtein)', () => {
-      assert.equal(editDistance('titel', 'title'), 2);
+    it('counts a swap of two neighbouring letters as one edit (optimal string alignment)', () => {
+      assert.equal(editDistance('titel', 'title'), 1);
+      assert.equal(editDistance('ab', 'ba'), 1);
+      assert.equal(editDistance('depnedson', 'dependson'), 1);
+      // OSA, not full Damerau: a swapped pair is not edited again.
+      assert.equal(editDistance('ca', 'abc'), 3);
+    });
+  });
+
+  describe('prefixDistance', () => {
+    it('is the distance to the nearest start of the second word', () => {
+      assert.equal(prefixDistance('desc', 'description'), 0);
+      assert.equal(prefixDistance('retry', 'retries'), 1);
+      assert.equal(prefixDistance('dependz', 'dependson'), 1);
+      assert.equal(prefixDistance('xyz', 'description'), 3);
+    });
+
+    it('only counts starts at least minLength long', () => {
+      assert.equal(prefixDistance('ab', 'abcdef', 4), 2);
+      assert.equal(prefixDistance('abcd', 'abcdef', 4), 0);
     });
   });
 
@@ -42,6 +63,39 @@ describe('milestone/suggest', () => {
       assert.equal(suggest('ab', ['xy']), undefined);
       assert.equal(suggest('abcdef', ['abcdxy']), 'abcdxy');
       assert.equal(suggest('abcdef', ['abcxyz']), undefined);
+    });
+
+    it('catches the common slips in task keys: swaps, abbreviations, plurals and separators', () => {
+      const cases: [string, string][] = [
+        ['titel', 'title'],
+        ['dependz', 'depends_on'],
+        ['depends', 'depends_on'],
+        ['dependson', 'depends_on'],
+        ['depends-on', 'depends_on'],
+        ['DependsOn', 'depends_on'],
+        ['timout', 'timeout'],
+        ['timeout_ms', 'timeout'],
+        ['retry', 'retries'],
+        ['desc', 'description'],
+        ['allowrisky', 'allow_risky'],
+      ];
+      for (const [typo, key] of cases) assert.equal(suggest(typo, TASK_KEYS), key, typo);
+    });
+
+    it('suggests nothing for short or unrelated words', () => {
+      for (const word of ['x', 're', 'tim', 'deps', 'name', 'tags', 'user', 'colour', 'runner', 'command', 'script', 'output', 'priority']) {
+        assert.equal(suggest(word, TASK_KEYS), undefined, word);
+      }
+    });
+
+    it('takes a start shared by several candidates as no suggestion at all', () => {
+      assert.equal(suggest('build', ['build-api', 'build-web', 'lint']), undefined);
+      assert.equal(suggest('build', ['build-api', 'lint']), 'build-api');
+      assert.equal(suggest('test', ['development', 'testing', 'deployment', 'custom']), 'testing');
+    });
+
+    it('prefers a near word over an abbreviation', () => {
+      assert.equal(suggest('tests', ['testing', 'test']), 'test');
     });
 
     it('ignores case when comparing but returns the candidate as written', () => {

@@ -189,6 +189,27 @@ describe('milestone/validate', () => {
         assert.deepEqual(inside.data, { reason: 'deletes files outside the workspace' });
       });
 
+      it('refuses home deletions, cd / && rm, find / -delete and bash <(curl …), saying why and how to allow it', async () => {
+        const text = lines(
+          'id: r',
+          'tasks:',
+          '  - { id: keys, run: "rm -rf ~/.ssh" }',
+          '  - { id: everything, run: "cd / && rm -rf ." }',
+          '  - { id: found, run: "find / -delete" }',
+          '  - { id: installer, run: "bash <(curl -s https://x.invalid/i.sh)" }',
+          '  - { id: meant, run: "rm -rf ~/.cache/tool", allow_risky: true }',
+          '  - { id: tidy, run: "rm -rf ./build node_modules \\"$TMPDIR/x\\"" }',
+        );
+        const r = await validateMilestoneText(text, '/work/ws/.milestones/r.yaml', { tools: false });
+        const d = withCode(r.diagnostics, 'risky-command');
+        assert.deepEqual(d.map((x) => /task "([^"]+)"/.exec(x.message)?.[1]), ['keys', 'everything', 'found', 'installer']);
+        assert.equal(
+          d[0]!.message,
+          'The run command of task "keys" deletes files in the home directory, outside the workspace (keys, settings and other projects live there): refused. Change the command, or add `allow_risky: true` to the task if it is really intended.',
+        );
+        assert.match(d[3]!.message, /^The run command of task "installer" runs a downloaded script unread \(a shell executes whatever curl or wget fetched\): refused\. .*`allow_risky: true`/);
+      });
+
       it('refuses a risky gate command (gates have no allow_risky)', async () => {
         const text = lines('id: g', 'tasks:', '  - { id: a, run: echo }', 'quality:', '  - id: publish', '    run: git push -f origin main');
         const r = await validateMilestoneText(text, '/ws/g.yaml', { tools: false });

@@ -167,6 +167,24 @@ describe('view models', () => {
       assert.deepEqual((await tail.read()).map((e) => e.seq), [1], 'a truncated file is read again from the start');
     });
 
+    it('decodes a multi-byte character whose bytes arrive in two appends intact', async () => {
+      const dir = await temps.make();
+      const file = path.join(dir, 'events.jsonl');
+      seq = 0;
+      const alert = ev('alert', { kind: 'stalled_task', task: 'b', message: 'héllo — naïve 日本 ✓' });
+      const bytes = Buffer.from(`${JSON.stringify(alert)}\n`, 'utf8');
+      // Cut between the two bytes of "é", so the first read ends inside the character.
+      const cut = bytes.indexOf(Buffer.from('é', 'utf8')) + 1;
+      assert.ok(cut > 0 && (bytes[cut]! & 0xc0) === 0x80, 'the cut is inside a multi-byte character');
+      const tail = new JournalTail(file);
+      await fs.writeFile(file, bytes.subarray(0, cut));
+      assert.deepEqual(await tail.read(), [], 'half a line waits');
+      await fs.appendFile(file, bytes.subarray(cut));
+      const [read] = await tail.read();
+      assert.ok(read && read.type === 'alert');
+      assert.equal(read.data.message, 'héllo — naïve 日本 ✓');
+    });
+
     it('shares one read among concurrent callers and reads again for a call made meanwhile', async () => {
       const dir = await temps.make();
       const file = path.join(dir, 'events.jsonl');

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type ErrorCode, type Node, type YAMLError } from 'yaml';
 import { ID_RULE, isValidId } from '../ids';
 import { parseDuration } from '../duration';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
@@ -285,16 +285,48 @@ function buildMilestone(file: string, raw: Obj): Milestone {
   return m;
 }
 
+// The yaml library says what is wrong in its own terms ("compact mappings", "implicit
+// keys"); these say what to change in a milestone file for the errors people actually make.
+const YAML_ADVICE: Partial<Record<ErrorCode, string>> = {
+  TAB_AS_INDENT: 'Indent with spaces, not tabs.',
+  BAD_INDENT: 'Line up the keys of one mapping (and the `- ` items of one list) in the same column with spaces, and close a `[` or `{` before the next key.',
+  MISSING_CHAR: 'Add the missing character: a closing quote or bracket, `- ` in front of a list item, or `,` between the items of a `[…]` list; or indent the line under the item it belongs to.',
+  BLOCK_AS_IMPLICIT_KEY: 'A value that contains ": " must be quoted, e.g. `run: "echo a: b"`; a key on a line of its own must be indented like the keys next to it.',
+  MULTILINE_IMPLICIT_KEY: 'Write `key: value` with the colon on the same line as the key; a value that goes on over several lines must be quoted or written as a block (`run: |`).',
+  DUPLICATE_KEY: 'Each key may appear once in a mapping: remove this one or merge it into the first.',
+  UNEXPECTED_TOKEN: 'Remove the stray character, or quote the value if it is meant as text.',
+  BAD_SCALAR_START: 'Quote the value: unquoted text cannot start with @ or `.',
+  BAD_DQ_ESCAPE: 'Inside double quotes a backslash starts an escape: write `\\\\` for a backslash, or use single quotes.',
+  BLOCK_IN_FLOW: 'Inside `[…]` or `{…}` separate items with commas, not `- ` lines or indentation.',
+  MULTIPLE_DOCS: 'A milestone file holds one document: remove the `---` line and what follows it, or move that to a file of its own.',
+  TAG_RESOLVE_FAILED: 'Remove the `!` tag: milestone files use plain values.',
+  BAD_DIRECTIVE: 'Remove the `%` directive line: milestone files need none.',
+  BAD_ALIAS: 'A `&` or `*` starts an anchor or alias: quote the value if the character is meant as text.',
+};
+
+// Where the library's own words would mislead (it suggests an API call), say it plainly.
+const YAML_PROBLEM: Partial<Record<ErrorCode, string>> = {
+  MULTIPLE_DOCS: 'The file holds more than one YAML document (a `---` line starts another)',
+};
+
+/** The library's first line as a sentence, then what to do about it. */
+function yamlMessage(kind: string, err: YAMLError): string {
+  const what = YAML_PROBLEM[err.code] ?? (err.message.split('\n')[0] ?? err.message).trim();
+  const sentence = /[.!?]$/.test(what) ? what : `${what}.`;
+  const advice = YAML_ADVICE[err.code] ?? (err.name === 'YAMLWarning' ? 'Check this line; the YAML is read, but perhaps not as meant.' : 'Fix the YAML at this line.');
+  return `${kind}: ${sentence} ${advice}`;
+}
+
 /** Parses the text of a milestone file and checks its shape against the schema (no semantics). */
 export function parseMilestoneText(text: string, file: string): ParsedMilestone {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const walker = new Walker(file, lineCounter);
   for (const err of doc.errors) {
-    walker.report(walker.offsets(err.pos[0], Math.max(err.pos[1], err.pos[0] + 1)), 'error', 'yaml-syntax', `YAML syntax error: ${err.message.split('\n')[0] ?? err.message} Fix the YAML at this line.`);
+    walker.report(walker.offsets(err.pos[0], Math.max(err.pos[1], err.pos[0] + 1)), 'error', 'yaml-syntax', yamlMessage('YAML syntax error', err));
   }
   for (const warn of doc.warnings) {
-    walker.report(walker.offsets(warn.pos[0], warn.pos[1]), 'warning', 'yaml-syntax', warn.message.split('\n')[0] ?? warn.message);
+    walker.report(walker.offsets(warn.pos[0], warn.pos[1]), 'warning', 'yaml-syntax', yamlMessage('YAML warning', warn));
   }
   let raw: Obj = {};
   if (doc.errors.length === 0) {

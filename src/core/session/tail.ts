@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { isJournalEvent, type JournalEvent } from './events';
 
 /**
@@ -9,6 +10,9 @@ import { isJournalEvent, type JournalEvent } from './events';
 export class JournalTail {
   private offset = 0;
   private partial = '';
+  // A read can end in the middle of a multi-byte character; the decoder holds its first
+  // bytes until the rest arrive, so the character is decoded whole rather than as U+FFFD.
+  private decoder = new StringDecoder('utf8');
   private lastSeq = 0;
   private reading: Promise<JournalEvent[]> | undefined;
   private again = false;
@@ -45,13 +49,14 @@ export class JournalTail {
         // Truncated (a resume cut a torn line off): start over from the beginning.
         this.offset = 0;
         this.partial = '';
+        this.decoder = new StringDecoder('utf8');
         this.lastSeq = 0;
       }
       if (size === this.offset) return [];
       const buffer = Buffer.alloc(size - this.offset);
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
       this.offset += bytesRead;
-      const text = this.partial + buffer.subarray(0, bytesRead).toString('utf8');
+      const text = this.partial + this.decoder.write(buffer.subarray(0, bytesRead));
       const lines = text.split('\n');
       this.partial = lines.pop() ?? '';
       const events: JournalEvent[] = [];
