@@ -2,9 +2,9 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Coordinator, MilestoneInvalidError, PreconditionError } from '../../src/core/coordinator/coordinator';
-import { SessionLockedError } from '../../src/core/session/lock';
+import { MilestoneRunningError, SessionLockedError, WorkingTreeBusyError } from '../../src/core/session/lock';
 import type { JournalEvent } from '../../src/core/session/events';
-import { cleanupTempDirs, FAKE_AGENT, git, isRunning, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
+import { cleanupTempDirs, FAKE_AGENT, git, isRunning, journalOf, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
 
 /** Workers copy the environment when they start, so the variable stays set for the whole run. */
 async function withFailpoints(spec: string, begin: () => Promise<Started>): Promise<Started> {
@@ -463,6 +463,49 @@ tasks:
     assert.deepEqual([...new Set(stalls.map((e) => e.data.task))], ['quiet']);
     const progress = ofType(s.events, 'progress');
     assert.deepEqual(progress[progress.length - 1]?.data.percent, 100);
+  });
+
+  it('runs one session of a milestone at a time, and one milestone on a git branch per workspace', async () => {
+    const w = await workspace(`id: first
+tasks:
+  - { id: hold, run: "sleep 1" }
+`, {
+      files: {
+        '.milestones/second.yaml': 'id: second\ntasks:\n  - { id: other, run: "true" }\n',
+        '.milestones/side.yaml': 'id: side\ntype: custom\ntasks:\n  - { id: check, run: "true" }\n',
+      },
+    });
+    const s = await start(w.file);
+    await s.waitFor((e) => e.type === 'task_started');
+    const id = s.coordinator.sessionId;
+    await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER }), (err: unknown) => err instanceof MilestoneRunningError && err.message.startsWith(`Milestone "first" is already running in this workspace: session ${id} by milestone-agents (process ${process.pid}`));
+    await assert.rejects(Coordinator.start(path.join(w.dir, '.milestones', 'second.yaml'), { workerScript: WORKER }), (err: unknown) => err instanceof WorkingTreeBusyError && /milestone "first" is running in this workspace on its own git branch/.test(err.message));
+    // A custom milestone without git switches no branch: it may run alongside.
+    const side = await start(path.join(w.dir, '.milestones', 'side.yaml'));
+    assert.equal((await side.outcome).status, 'completed');
+    assert.equal((await s.outcome).status, 'completed');
+    const again = await start(w.file);
+    assert.equal((await again.outcome).status, 'completed', 'the run lock went with the first session');
+  });
+
+  it('stops without writing more when its session lock is lost, killing its task', async () => {
+    const w = await workspace(`id: lost
+type: custom
+tasks:
+  - { id: long, run: "echo $$ > task.pid; exec sleep 30" }
+`);
+    const s = await start(w.file);
+    await s.waitFor((e) => e.type === 'task_started');
+    // What another process taking the session over looks like to proper-lockfile.
+    await fs.rm(`${path.join(s.coordinator.paths.dir, 'coordinator')}.lock`, { recursive: true });
+    const outcome = await s.outcome;
+    assert.equal(outcome.status, 'interrupted');
+    assert.match(outcome.reason, /^The lock of session lost-\S+ was lost \(.+\): another process may have taken it over\. Nothing more was written/);
+    const journal = await journalOf(w.dir, s.coordinator.sessionId);
+    // Killing the task and ending the session are not recorded: the journal may be another's now.
+    assert.deepEqual(journal.filter((e) => e.type === 'task_failed' || e.type === 'task_cancelled' || e.type === 'session_interrupted' || e.type === 'agent_terminated').map((e) => e.type), []);
+    assert.equal(s.coordinator.state.tasks.get('long')?.status, 'running');
+    assert.equal(isRunning(Number(await fs.readFile(path.join(w.dir, 'task.pid'), 'utf8'))), false);
   });
 
   it('refuses a second coordinator on a live session, and resumes it once that one stopped', async () => {

@@ -14,8 +14,8 @@ import { CpuSampler, memoryPressure } from '../resources';
 import { TERMINAL_EVENTS, type AgentKind, type EventData, type EventType, type JournalEvent, type JournalEventOf } from '../session/events';
 import { Journal, JournalFailedError } from '../session/journal';
 import { durationWeights, recentTaskDurations } from '../session/history';
-import { newSessionId, SessionPaths } from '../session/layout';
-import { acquireSessionLock, isSessionLive, type SessionLock } from '../session/lock';
+import { newSessionId, SessionPaths, sessionsRoot } from '../session/layout';
+import { acquireMilestoneLock, acquireSessionLock, acquireWorkingTreeLock, isSessionLive, type SessionLock } from '../session/lock';
 import { applyEvent, emptySessionState, replay, type SessionState } from '../session/state';
 import { listSessions, readAgentRecord, SessionStore, type AgentRecord } from '../session/store';
 import { AgentPool, type AgentHandle } from './agent-pool';
@@ -133,6 +133,7 @@ export class Coordinator {
   /** A terminal event is in the journal: nothing may follow it. */
   private ended = false;
   private failFastTriggered = false;
+  private lockLost = false;
   private gitAvailable = false;
   private readonly startedAt = Date.now();
   private readonly min: number;
@@ -190,15 +191,23 @@ export class Coordinator {
     const result = await validateMilestoneFile(milestoneFile, { workspace, ...(options.profiles ? { profiles: options.profiles } : {}) });
     if (hasErrors(result.diagnostics)) throw new MilestoneInvalidError(milestoneFile, result.diagnostics);
     const milestone = result.milestone;
-    await preflightGit(workspace, milestone, options, false);
     const paths = new SessionPaths(workspace, newSessionId(milestone.id));
     const estimates = await recentTaskDurations(workspace, milestone.id);
-    const lock = await acquireSessionLock(paths, options.owner ?? 'milestone-agents', (err) => void Coordinator.compromised(err));
+    const lost = new LockLoss();
+    const owner = options.owner ?? 'milestone-agents';
+    const lock = new HeldLocks();
     try {
+      lock.add(await acquireMilestoneLock(workspace, milestone.id, paths.sessionId, owner, lost.report));
+      if (usesGit(milestone)) lock.add(await acquireWorkingTreeLock(workspace, milestone.id, paths.sessionId, owner, lost.report));
+      // Checked under the locks: a run of this milestone (or another on a branch) that
+      // started meanwhile is reported as such, not as changes in the working tree.
+      await preflightGit(workspace, milestone, options, false);
+      lock.add(await acquireSessionLock(paths, owner, lost.report));
       const store = new SessionStore(paths);
       await store.init();
       const { journal } = await Journal.open(paths.events, paths.sessionId, { create: true });
       const c = new Coordinator(milestone, paths, emptySessionState(paths.sessionId), journal, store, lock, options, [], estimates);
+      lost.bind((err) => void c.onLockLost(err));
       c.record('session_started', {
         milestone_id: milestone.id,
         milestone_file: milestoneFile,
@@ -217,6 +226,7 @@ export class Coordinator {
       return c;
     } catch (err) {
       await lock.release();
+      await removeEmptyRunFolders(workspace);
       throw err;
     }
   }
@@ -235,7 +245,10 @@ export class Coordinator {
     } catch {
       throw new PreconditionError(`There is no session ${id} in ${workspace} (no ${path.relative(workspace, paths.events)}). Run \`milestone-agents status\` to list sessions.`);
     }
-    const lock = await acquireSessionLock(paths, options.owner ?? 'milestone-agents', (err) => void Coordinator.compromised(err));
+    const lost = new LockLoss();
+    const owner = options.owner ?? 'milestone-agents';
+    const lock = new HeldLocks();
+    lock.add(await acquireSessionLock(paths, owner, lost.report));
     let opened: Journal | undefined;
     try {
       const { journal, contents } = await Journal.open(paths.events, id, { create: false });
@@ -243,13 +256,16 @@ export class Coordinator {
       const state = replay(id, contents.events);
       if (state.status === 'completed') throw new PreconditionError(`Session ${id} already completed: there is nothing to resume. Start a new run instead.`);
       if (!state.milestoneFile) throw new PreconditionError(`Session ${id} has no session_started event: it cannot be resumed. Start a new run instead.`);
+      lock.add(await acquireMilestoneLock(workspace, state.milestoneId, id, owner, lost.report));
       const result = await validateMilestoneFile(state.milestoneFile, { workspace, ...(options.profiles ? { profiles: options.profiles } : {}) });
       if (hasErrors(result.diagnostics)) throw new MilestoneInvalidError(state.milestoneFile, result.diagnostics);
       const milestone = result.milestone;
+      if (usesGit(milestone)) lock.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lost.report));
       await preflightGit(workspace, milestone, options, true);
       const store = new SessionStore(paths);
       await store.init();
       const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events, await recentTaskDurations(workspace, milestone.id));
+      lost.bind((err) => void c.onLockLost(err));
       const requeued: string[] = [];
       const reset: string[] = [];
       for (const t of state.tasks.values()) {
@@ -279,10 +295,17 @@ export class Coordinator {
     }
   }
 
-  private static compromised(err: Error): void {
-    // proper-lockfile could not refresh the session lock (e.g. the folder was deleted):
-    // another coordinator may take over, so this one must not keep writing.
-    process.emitWarning(`milestone-agents: session lock compromised: ${err.message}`);
+  /**
+   * proper-lockfile could not keep a lock fresh (its folder was removed, or the process
+   * stalled past the staleness timeout): another coordinator may own the session now, so
+   * this one writes nothing more. It kills what it runs and ends as interrupted.
+   */
+  private async onLockLost(err: Error): Promise<void> {
+    if (this.closed || this.lockLost) return;
+    this.lockLost = true;
+    this.ended = true;
+    process.emitWarning(`milestone-agents: session ${this.sessionId}: lock lost (${err.message}); stopping without writing more.`);
+    await this.halt(`The lock of session ${this.sessionId} was lost (${err.message}): another process may have taken it over. Nothing more was written; check with \`milestone-agents status\` before resuming.`);
   }
 
   private async run(): Promise<void> {
@@ -324,9 +347,7 @@ export class Coordinator {
   }
 
   private wantsGit(): boolean {
-    const m = this.milestone;
-    if (m.type === 'development' || m.type === 'deployment') return true;
-    return m.git.configured;
+    return usesGit(this.milestone);
   }
 
   private async prepareGit(): Promise<boolean> {
@@ -500,13 +521,17 @@ export class Coordinator {
   }
 
   private async onJournalFailure(err: JournalFailedError): Promise<void> {
+    await this.halt(err.message);
+  }
+
+  /** Nothing more can be recorded, so nothing more may happen: kill what runs and stop. */
+  private async halt(reason: string): Promise<void> {
     if (this.closed) return;
-    // Nothing more can be recorded, so nothing more may happen: kill what runs and stop.
     this.stopping = true;
     for (const run of this.running.values()) if (run.pid) killGroup(run.pid, 'SIGKILL');
     for (const t of this.retryTimers.values()) clearTimeout(t);
     await Promise.all(this.pool.all().map((a) => this.pool.retire(a, 1000)));
-    await this.close('interrupted', 3, err.message);
+    await this.close('interrupted', 3, reason);
   }
 
   // ---------------------------------------------------------------- agents
@@ -1066,13 +1091,21 @@ export class Coordinator {
     const agents = this.pool.all();
     await Promise.all(agents.map((a) => this.pool.retire(a, 3000)));
     this.closed = true;
-    for (const id of this.state.agents.keys()) this.writeAgentRecord(id);
-    await Promise.all([this.journal.drain().catch(() => undefined), this.writeSessionRecord().catch(() => undefined), this.writeAgentLists().catch(() => undefined)]);
-    await this.store.flush();
+    // Without its lock, the session's files may be another coordinator's now: leave them.
+    if (!this.lockLost) {
+      for (const id of this.state.agents.keys()) this.writeAgentRecord(id);
+      await Promise.all([this.journal.drain().catch(() => undefined), this.writeSessionRecord().catch(() => undefined), this.writeAgentLists().catch(() => undefined)]);
+      await this.store.flush();
+    }
     await this.journal.close();
     await this.lock.release();
     this.resolveDone({ sessionId: this.sessionId, status, exitCode, reason });
   }
+}
+
+/** Development and deployment milestones work on a branch; others when they configure git. */
+function usesGit(m: Milestone): boolean {
+  return m.type === 'development' || m.type === 'deployment' || m.git.configured;
 }
 
 /** The working tree must be clean (or allowed) and free of conflicts before a run begins. */
@@ -1081,8 +1114,7 @@ async function preflightGit(workspace: string, milestone: Milestone, options: Co
   if (!repo) return;
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
-  const wants = milestone.type === 'development' || milestone.type === 'deployment' || milestone.git.configured;
-  if (!wants) return;
+  if (!usesGit(milestone)) return;
   const conflict = await findConflict(repo.git);
   if (conflict) throw new PreconditionError(`The repository at ${repo.root} needs attention first: ${conflict.detail}.`);
   if (resumed || options.allowDirty) return;
@@ -1115,5 +1147,34 @@ async function killLeftovers(state: SessionState, sessionId: string): Promise<vo
     const environ = await fs.readFile(`/proc/${t.pid}/environ`, 'latin1').catch(() => '');
     const vars = new Set(environ.split('\0'));
     if (vars.has(`MILESTONE_SESSION=${sessionId}`) && vars.has(`MILESTONE_TASK=${t.id}`)) killGroup(t.pid, 'SIGKILL');
+  }
+}
+
+/** A start that was refused leaves nothing behind: the lock folders it made, if still empty. */
+async function removeEmptyRunFolders(workspace: string): Promise<void> {
+  const root = sessionsRoot(workspace);
+  for (const dir of [path.join(root, '.running'), root]) {
+    // rmdir removes only an empty folder: another run's locks or sessions stay.
+    if (!(await fs.rmdir(dir).then(() => true, () => false))) return;
+  }
+}
+
+/** Locks are taken before the coordinator exists: a loss goes to whoever is bound by then. */
+class LockLoss {
+  private handler: (err: Error) => void = (err) => process.emitWarning(`milestone-agents: a lock was lost while starting: ${err.message}`);
+  readonly report = (err: Error): void => this.handler(err);
+  bind(handler: (err: Error) => void): void {
+    this.handler = handler;
+  }
+}
+
+/** The locks a coordinator holds (its milestone's run lock, its session's lock), released together. */
+class HeldLocks implements SessionLock {
+  private readonly locks: SessionLock[] = [];
+  add(lock: SessionLock): void {
+    this.locks.push(lock);
+  }
+  async release(): Promise<void> {
+    await Promise.all(this.locks.splice(0).map((l) => l.release()));
   }
 }

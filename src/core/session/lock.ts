@@ -1,25 +1,62 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
+import { assertValidId } from '../ids';
 import { writeFileAtomic } from './atomic';
-import type { SessionPaths } from './layout';
+import { sessionsRoot, type SessionPaths } from './layout';
 
 export interface LockOwner {
   pid: number;
   host: string;
   since: string;
   by: string;
+  /** The session and milestone the owner runs (in the run locks of a workspace). */
+  session?: string;
+  milestone?: string;
 }
 
 export class SessionLockedError extends Error {
   constructor(
     readonly sessionId: string,
     readonly owner: LockOwner | undefined,
+    message?: string,
   ) {
     super(
+      message ??
+        (owner
+          ? `Session ${sessionId} is already being run by ${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since}). Stop that process first; the session can be watched read-only meanwhile.`
+          : `Session ${sessionId} is locked by another coordinator. Stop it first; the session can be watched read-only meanwhile.`),
+    );
+  }
+}
+
+/** Another session of the same milestone runs in this workspace (its branch, its files). */
+export class MilestoneRunningError extends SessionLockedError {
+  constructor(
+    readonly milestoneId: string,
+    owner: LockOwner | undefined,
+  ) {
+    super(
+      owner?.session ?? '',
+      owner,
       owner
-        ? `Session ${sessionId} is already being run by ${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since}). Stop that process first; the session can be watched read-only meanwhile.`
-        : `Session ${sessionId} is locked by another coordinator. Stop it first; the session can be watched read-only meanwhile.`,
+        ? `Milestone "${milestoneId}" is already running in this workspace: session ${owner.session ?? '?'} by ${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since}). Watch that session, or stop it before starting another run.`
+        : `Milestone "${milestoneId}" is already running in this workspace. Watch that session, or stop it before starting another run.`,
+    );
+  }
+}
+
+/** Another milestone with git runs in this workspace: starting would switch its branch. */
+export class WorkingTreeBusyError extends SessionLockedError {
+  constructor(
+    readonly milestoneId: string,
+    owner: LockOwner | undefined,
+  ) {
+    super(
+      owner?.session ?? '',
+      owner,
+      `Milestone "${milestoneId}" cannot start: ${owner?.milestone ? `milestone "${owner.milestone}"` : 'another milestone'} is running in this workspace on its own git branch${owner ? ` (session ${owner.session ?? '?'} by ${owner.by}, process ${owner.pid})` : ''}, and starting would switch branches under it. Wait for it to finish or stop it, or run this milestone in another clone or git worktree.`,
     );
   }
 }
@@ -34,8 +71,12 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 export async function readLockOwner(paths: SessionPaths): Promise<LockOwner | undefined> {
+  return readOwner(paths.lockOwner);
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined> {
   try {
-    return JSON.parse(await fs.readFile(paths.lockOwner, 'utf8')) as LockOwner;
+    return JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner;
   } catch {
     return undefined;
   }
@@ -53,37 +94,70 @@ export interface SessionLock {
   release(): Promise<void>;
 }
 
+/** What a lock consists of: proper-lockfile's target (it locks `<target>.lock`) and the owner record next to it. */
+interface LockFiles {
+  target: string;
+  owner: string;
+}
+
 /**
  * One live coordinator per session. proper-lockfile keeps the lock fresh by touching it;
  * a lock whose owner process is gone (kill -9) is taken over at once instead of after the
  * staleness timeout, because the owner record names a pid that can be checked.
  */
-export async function acquireSessionLock(paths: SessionPaths, by: string, onCompromised: (err: Error) => void): Promise<SessionLock> {
-  await fs.mkdir(paths.dir, { recursive: true });
+export function acquireSessionLock(paths: SessionPaths, by: string, onCompromised: (err: Error) => void): Promise<SessionLock> {
+  return acquire({ target: paths.lockTarget, owner: paths.lockOwner }, { by }, onCompromised, (owner) => new SessionLockedError(paths.sessionId, owner));
+}
+
+/**
+ * One running session per milestone and workspace: two runs of one milestone would share
+ * its branch and working tree, and each commit the other's files.
+ */
+export function acquireMilestoneLock(workspace: string, milestoneId: string, sessionId: string, by: string, onCompromised: (err: Error) => void): Promise<SessionLock> {
+  return acquire(runLockFiles(workspace, assertValidId(milestoneId, 'milestone id')), { by, session: sessionId, milestone: milestoneId }, onCompromised, (owner) => new MilestoneRunningError(milestoneId, owner));
+}
+
+/**
+ * One milestone with git per workspace at a time: each checks out its own branch, and a
+ * second would switch branches under the first one's running tasks and commits.
+ */
+export function acquireWorkingTreeLock(workspace: string, milestoneId: string, sessionId: string, by: string, onCompromised: (err: Error) => void): Promise<SessionLock> {
+  // Not a valid milestone id, so it cannot collide with one.
+  return acquire(runLockFiles(workspace, '.git-branch'), { by, session: sessionId, milestone: milestoneId }, onCompromised, (owner) => new WorkingTreeBusyError(milestoneId, owner));
+}
+
+function runLockFiles(workspace: string, name: string): LockFiles {
+  const dir = path.join(sessionsRoot(workspace), '.running');
+  return { target: path.join(dir, name), owner: path.join(dir, `${name}.json`) };
+}
+
+async function acquire(files: LockFiles, who: Pick<LockOwner, 'by' | 'session' | 'milestone'>, onCompromised: (err: Error) => void, locked: (owner: LockOwner | undefined) => Error): Promise<SessionLock> {
+  await fs.mkdir(path.dirname(files.target), { recursive: true });
   const options = { realpath: false, stale: 10_000, update: 2_000, onCompromised };
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(paths.lockTarget, options);
+    release = await lockfile.lock(files.target, options);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
-    const owner = await readLockOwner(paths);
+    const owner = await readOwner(files.owner);
     const deadHere = owner && owner.host === os.hostname() && !isProcessAlive(owner.pid);
-    if (!deadHere) throw new SessionLockedError(paths.sessionId, owner);
+    if (!deadHere) throw locked(owner);
     // Age the dead owner's lock so proper-lockfile's own stale takeover removes it.
-    const lockDir = `${paths.lockTarget}.lock`;
-    await fs.utimes(lockDir, new Date(0), new Date(0)).catch(() => undefined);
+    await fs.utimes(`${files.target}.lock`, new Date(0), new Date(0)).catch(() => undefined);
     try {
-      release = await lockfile.lock(paths.lockTarget, options);
+      release = await lockfile.lock(files.target, options);
     } catch (again) {
-      if ((again as NodeJS.ErrnoException).code === 'ELOCKED') throw new SessionLockedError(paths.sessionId, await readLockOwner(paths));
+      if ((again as NodeJS.ErrnoException).code === 'ELOCKED') throw locked(await readOwner(files.owner));
       throw again;
     }
   }
-  const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), by };
-  await writeFileAtomic(paths.lockOwner, `${JSON.stringify(owner)}\n`);
+  const owner: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString(), ...who };
+  await writeFileAtomic(files.owner, `${JSON.stringify(owner)}\n`);
   return {
     async release() {
-      await fs.rm(paths.lockOwner, { force: true });
+      // After a compromised lock the record may be a new owner's: remove only our own.
+      const current = await readOwner(files.owner);
+      if (current?.pid === owner.pid && current.since === owner.since && current.host === owner.host) await fs.rm(files.owner, { force: true });
       await release().catch(() => undefined);
     },
   };
