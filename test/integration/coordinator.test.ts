@@ -66,6 +66,22 @@ tasks:
     assert.equal(isRunning(Number(await fs.readFile(path.join(w.dir, 'child.pid'), 'utf8'))), false);
   });
 
+  it('refuses to start a task whose cwd an earlier task turned into a link out of the workspace', async () => {
+    const outside = await tempDir('ma-outside-');
+    const w = await workspace(`id: escape
+type: custom
+tasks:
+  - { id: link, run: "ln -s ${outside} build" }
+  - { id: inside, run: "touch escaped.txt", cwd: build, depends_on: [link] }
+`);
+    const s = await start(w.file);
+    assert.equal((await s.outcome).status, 'failed');
+    const failed = ofType(s.events, 'task_failed').find((e) => e.data.task === 'inside');
+    assert.equal(failed?.data.reason, 'spawn_error');
+    assert.match(failed?.data.message ?? '', /working directory \S+\/build leads outside the workspace \(to \S+\) through a symbolic link: refused/);
+    await assert.rejects(fs.access(path.join(outside, 'escaped.txt')), 'nothing ran out there');
+  });
+
   it('passes the prompt to an agent profile as one argument, never through a shell', async () => {
     const prompt = `Implement "login"; don't run $(rm -rf ~) or \`id\`\nsecond line with 'quotes' & pipes | here`;
     const w = await workspace(

@@ -232,6 +232,23 @@ describe('milestone/validate', () => {
       assert.deepEqual(codesAt(r.diagnostics), ['cwd-outside-workspace@4:27-4:36']);
     });
 
+    it('reports a cwd that leaves the workspace through a symbolic link, not a link that stays inside', async () => {
+      const temp = new TempDirs();
+      try {
+        const ws = await temp.make();
+        const outside = await temp.make();
+        await fs.mkdir(path.join(ws, 'src', 'real'), { recursive: true });
+        await fs.symlink(outside, path.join(ws, 'escape'));
+        await fs.symlink(path.join(ws, 'src', 'real'), path.join(ws, 'inner'));
+        const text = lines('id: links', 'tasks:', '  - { id: a, run: ls, cwd: escape/sub }', '  - { id: b, run: ls, cwd: inner }', '  - { id: c, run: ls, cwd: not-made-yet/x }');
+        const r = await validateMilestoneText(text, path.join(ws, '.milestones', 'links.yaml'), { tools: false });
+        assert.deepEqual(codesAt(r.diagnostics), ['cwd-outside-workspace@2:27-2:37']);
+        assert.equal(r.diagnostics[0]!.message, `Task "a" has cwd "escape/sub", which leads outside the workspace through a symbolic link (to ${await fs.realpath(outside)}/sub): use a real folder inside the workspace.`);
+      } finally {
+        await temp.cleanup();
+      }
+    });
+
     it('takes the workspace from the options when given', async () => {
       const d = await validateFixture('cwd.yaml', { at: '/work/ws/.milestones/cwd.yaml', workspace: '/a/b/c/d' });
       // ../.. from /a/b/c/d is /a/b: still outside /a/b/c/d.

@@ -9,6 +9,8 @@ export interface ProcessSpec {
   /** Shell script for `/bin/sh -c`, or an argument vector run without a shell. */
   command: { shell: string } | { argv: string[] };
   cwd: string;
+  /** The folder `cwd` must really be inside (symbolic links resolved) when the process starts. */
+  within?: string;
   env: Record<string, string>;
   logFile: string;
   timeoutMs?: number;

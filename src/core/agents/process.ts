@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { isInside } from '../milestone/workspace';
 import type { ProcessSpec } from './messages';
 
 export interface ProcessResult {
@@ -49,14 +50,11 @@ export class RunningProcess {
     const log = createWriteStream(this.spec.logFile, { flags: 'a' });
     const closeLog = (): Promise<void> => new Promise((resolve) => log.end(resolve));
     log.write(`${this.spec.header}\n`);
-    try {
-      const st = await fs.stat(this.spec.cwd);
-      if (!st.isDirectory()) throw new Error('not a directory');
-    } catch {
-      const message = `working directory ${this.spec.cwd} does not exist`;
-      log.write(`[milestone-agents] ${message}\n`);
+    const refused = await this.checkCwd();
+    if (refused) {
+      log.write(`[milestone-agents] ${refused}\n`);
       await closeLog();
-      return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: message, durationMs: Date.now() - started };
+      return { exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: refused, durationMs: Date.now() - started };
     }
     const [file, args] = 'shell' in this.spec.command ? ['/bin/sh', ['-c', this.spec.command.shell]] : [this.spec.command.argv[0] ?? '', this.spec.command.argv.slice(1)];
     return new Promise<ProcessResult>((resolve) => {
@@ -105,6 +103,21 @@ export class RunningProcess {
         void closeLog().then(() => resolve({ exitCode: exit!.code, signal: exit!.signal, timedOut: this.timedOut, cancelled: this.cancelled, durationMs }));
       });
     });
+  }
+
+  /** Why the process may not start in its working directory, if it may not. */
+  private async checkCwd(): Promise<string | undefined> {
+    try {
+      const st = await fs.stat(this.spec.cwd);
+      if (!st.isDirectory()) return `working directory ${this.spec.cwd} is not a folder`;
+    } catch {
+      return `working directory ${this.spec.cwd} does not exist`;
+    }
+    if (this.spec.within !== undefined) {
+      const [real, root] = await Promise.all([fs.realpath(this.spec.cwd), fs.realpath(this.spec.within)]);
+      if (!isInside(root, real)) return `working directory ${this.spec.cwd} leads outside the workspace (to ${real}) through a symbolic link: refused`;
+    }
+    return undefined;
   }
 
   private trackLine(text: string): void {

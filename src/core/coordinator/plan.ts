@@ -58,6 +58,8 @@ export function taskSpec(ctx: SpecContext, task: Task, attempt: number): Process
   return {
     command,
     cwd: path.resolve(ctx.workspace, task.cwd ?? '.'),
+    // Checked again at start: an earlier task may have made the folder a link elsewhere.
+    within: ctx.workspace,
     env: baseEnv(ctx, { ...task.env, MILESTONE_TASK: task.id, MILESTONE_ATTEMPT: String(attempt) }),
     logFile: ctx.paths.logFile(task.id),
     ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),

@@ -11,7 +11,7 @@ import { resolveProfiles } from './profiles';
 import { findRiskyCommand } from './risky';
 import { suggest } from './suggest';
 import { ToolChecker, TOOL_NAME } from './tools';
-import { isInside, workspaceOf } from './workspace';
+import { isInside, realPath, workspaceOf } from './workspace';
 
 export interface ValidateOptions {
   /** Root that `cwd` must stay inside; defaults to the folder holding `.milestones/`. */
@@ -151,6 +151,8 @@ export function checkSemantics(parsed: ParsedMilestone, options: ValidateOptions
       const target = path.resolve(workspace, t.cwd);
       if (!isInside(workspace, target)) {
         r.add(at('cwd'), 'error', 'cwd-outside-workspace', `Task "${t.id}" has cwd "${t.cwd}", which is outside the workspace ${workspace}: use a path inside it.`);
+      } else if (!isInside(realPath(workspace), realPath(target))) {
+        r.add(at('cwd'), 'error', 'cwd-outside-workspace', `Task "${t.id}" has cwd "${t.cwd}", which leads outside the workspace through a symbolic link (to ${realPath(target)}): use a real folder inside the workspace.`);
       }
     }
   });

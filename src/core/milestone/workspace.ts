@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import * as path from 'node:path';
 
 /** The workspace of a milestone file is the folder that holds its `.milestones` folder. */
@@ -15,4 +16,23 @@ export function isInside(root: string, candidate: string): boolean {
 export function isMilestoneFile(file: string): boolean {
   const dir = path.dirname(file);
   return path.basename(dir) === '.milestones' && /\.ya?ml$/.test(file);
+}
+
+/**
+ * Where a path really leads: symbolic links resolved as far as the path exists, the rest
+ * (not created yet) appended as written. A `cwd` is judged by this, not by its spelling.
+ */
+export function realPath(p: string): string {
+  const rest: string[] = [];
+  let existing = path.resolve(p);
+  for (;;) {
+    try {
+      return path.join(realpathSync(existing), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(existing);
+      if (parent === existing) return path.resolve(p);
+      rest.push(path.basename(existing));
+      existing = parent;
+    }
+  }
 }
