@@ -479,6 +479,8 @@ tasks:
     assert.deepEqual([...new Set(stalls.map((e) => e.data.task))], ['quiet']);
     const progress = ofType(s.events, 'progress');
     assert.deepEqual(progress[progress.length - 1]?.data.percent, 100);
+    const metrics = JSON.parse(await fs.readFile(s.coordinator.paths.metrics, 'utf8')) as { alerts: number };
+    assert.equal(metrics.alerts, ofType(s.events, 'alert').length, 'metrics.json counts the alerts of the journal');
   });
 
   it('runs one session of a milestone at a time, and one milestone on a git branch per workspace', async () => {

@@ -109,7 +109,7 @@ export type AgentToCoordinator =
 export const SUBSCRIPTIONS: Readonly<Record<AgentKind, readonly EventType[]>> = {
   executor: ['session_paused', 'session_resumed'],
   workflow: ['task_completed', 'milestone_failed'],
-  monitor: ['session_started', 'session_resumed', 'session_paused', 'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered', 'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'quality_gate_passed', 'quality_gate_failed', 'milestone_completed', 'milestone_failed'],
+  monitor: ['session_started', 'session_resumed', 'session_paused', 'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered', 'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'task_reset', 'quality_gate_passed', 'quality_gate_failed', 'alert', 'session_interrupted', 'milestone_completed', 'milestone_failed'],
   validator: ['task_failed', 'task_skipped', 'session_resumed'],
   git: ['task_completed'],
   quality: ['task_completed'],
