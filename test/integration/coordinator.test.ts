@@ -176,6 +176,24 @@ tasks:
     assert.equal(metrics.recovery_time_ms.count, 1);
   });
 
+  it('replaces a killed git agent, whose replacement goes on committing on the branch', async () => {
+    const w = await workspace(`id: gitkill
+executors: { max: 1 }
+tasks:
+  - { id: one, run: "echo 1 > one.txt" }
+  - { id: two, run: "sleep 0.3; echo 2 > two.txt", depends_on: [one] }
+  - { id: three, run: "echo 3 > three.txt", depends_on: [two] }
+`);
+    const s = await start(w.file);
+    await s.waitFor((e) => e.type === 'task_started' && e.data.task === 'two');
+    assert.ok(s.coordinator.killAgent('git'));
+    await s.waitFor((e) => e.type === 'agent_recovered' && e.data.agent === 'git');
+    assert.equal((await s.outcome).status, 'completed');
+    assert.equal(git(w.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'milestone/gitkill');
+    assert.deepEqual(git(w.dir, 'log', '--format=%s').split('\n').slice(0, 3), ['gitkill: three [three]', 'gitkill: two [two]', 'gitkill: one [one]']);
+    assert.equal(git(w.dir, 'status', '--porcelain'), '');
+  });
+
   it('pause holds back new tasks until resume; running ones finish', async () => {
     const w = await workspace(`id: pause
 executors: { max: 1 }

@@ -142,12 +142,22 @@ export class GitAgent implements Agent {
     this.ctx.send({ type: 'git_prepared', ok: true, available: true });
   }
 
+  /**
+   * The repository prepared at the start. A replacement agent (the first one crashed) was
+   * never asked to prepare: it opens the repository itself, on the branch already checked out.
+   */
+  private async repository(): Promise<{ git: SimpleGit; root: string } | undefined> {
+    this.repo ??= await openRepository(this.ctx.init.session.workspace, this.config.binary);
+    return this.repo;
+  }
+
   private async commit(reason: 'task' | 'threshold', task: string, title: string): Promise<void> {
-    if (!this.repo) {
+    const repo = await this.repository();
+    if (!repo) {
       this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
       return;
     }
-    const { git } = this.repo;
+    const { git } = repo;
     const conflict = await findConflict(git);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
@@ -178,11 +188,12 @@ export class GitAgent implements Agent {
   }
 
   private async finish(message: string): Promise<void> {
-    if (!this.repo) {
+    const repo = await this.repository();
+    if (!repo) {
       this.ctx.send({ type: 'git_done', operation: 'finish', ok: true });
       return;
     }
-    const { git } = this.repo;
+    const { git } = repo;
     await this.commitAll(git, message, 'final');
     if (this.config.push) {
       const status = await git.status();
