@@ -144,6 +144,31 @@ tasks:
     assert.deepEqual(await lines(path.join(w.dir, 'runs.log')), ['ran', 'ran', 'after']);
   });
 
+  it('stops when a journal write fails: kills its task, writes nothing more, and resumes from the journal', async () => {
+    const w = await workspace(`id: eio
+type: custom
+tasks:
+  - { id: first, run: "true" }
+  - { id: long, run: "if [ -f resumed ]; then echo done > long.txt; else exec sleep 30; fi", depends_on: [first] }
+`);
+    const s = await withFailpoints('journal.fail_on=task_started:long', () => start(w.file));
+    const outcome = await s.outcome;
+    assert.equal(outcome.status, 'interrupted');
+    assert.equal(outcome.exitCode, 3);
+    assert.match(outcome.reason, /^Writing the session journal failed \(EIO: .*\)\. The coordinator stopped; resume the session to recover from the journal\.$/);
+    // The failed batch may have reached the file (the write came before the failed fsync),
+    // but the kill and the end were not recorded after it.
+    const journal = await journalOf(w.dir, s.coordinator.sessionId);
+    assert.ok(!journal.some((e) => e.type === 'task_failed' || e.type === 'task_cancelled' || e.type === 'session_interrupted'), journal.map((e) => e.type).join(' '));
+    const pid = s.coordinator.state.tasks.get('long')?.pid;
+    assert.ok(pid, 'long had started');
+    assert.equal(isRunning(pid), false, 'the running task was killed');
+    await fs.writeFile(path.join(w.dir, 'resumed'), '');
+    const again = await resume(w.dir, s.coordinator.sessionId);
+    assert.equal((await again.outcome).status, 'completed');
+    assert.deepEqual(await lines(path.join(w.dir, 'long.txt')), ['done']);
+  });
+
   it('replaces an executor that stops answering (no heartbeats) and kills its task', async () => {
     const w = await workspace(`id: hang
 tasks:

@@ -129,11 +129,11 @@ describe('agents/process RunningProcess', () => {
     assert.equal(await readLog(), `$ the command (attempt 1)\n[milestone-agents] working directory ${missing} does not exist\n`);
   });
 
-  it('treats a file given as the working directory as missing', async () => {
+  it('refuses a file given as the working directory', async () => {
     const file = path.join(dir, 'plain-file');
     await fs.writeFile(file, '');
     const r = await new RunningProcess(spec({ shell: 'echo never' }, { cwd: file })).done;
-    assert.equal(r.spawnError, `working directory ${file} does not exist`);
+    assert.equal(r.spawnError, `working directory ${file} is not a folder`);
   });
 
   it('gives a spawn error naming a command that is not found', async () => {

@@ -1,5 +1,5 @@
 import type { Agent, AgentContext } from './agent';
-import { failpoint } from './agent';
+import { failpoint } from '../failpoints';
 import type { CoordinatorToAgent, TaskOutcome } from './messages';
 import { RunningProcess } from './process';
 

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { failpoint } from '../failpoints';
 import { fsyncDir } from './atomic';
 import { isJournalEvent, type EventData, type EventType, type JournalEvent, type JournalEventOf } from './events';
 
@@ -164,6 +165,7 @@ export class Journal {
           }
           // Never retried: after a failed fsync the kernel may have dropped the dirty pages
           // and a second fsync can report success for data that is gone.
+          failSyncForTest(batch);
           await this.handle.datasync();
         } catch (err) {
           this.fail(err, batch);
@@ -195,4 +197,16 @@ export class Journal {
     await this.drain();
     await this.handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * `journal.fail_on=<event type>[:<task>]`: the sync of the batch holding such an event
+ * fails as EIO would, after the write, as a real fsync failure does.
+ */
+function failSyncForTest(batch: readonly Pending[]): void {
+  const spec = failpoint('journal.fail_on');
+  if (!spec) return;
+  const [type, task] = spec.split(':');
+  const hit = batch.some((p) => p.event.type === type && (task === undefined || ('task' in p.event.data && p.event.data.task === task)));
+  if (hit) throw Object.assign(new Error(`EIO: i/o error, fdatasync (failpoint journal.fail_on=${spec})`), { code: 'EIO' });
 }
