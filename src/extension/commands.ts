@@ -244,6 +244,8 @@ export function commandTable(ctx: Ctx): Record<string, Handler> {
       if (s) await resumeSession(ctx, s);
     },
     'milestones.retryTask': async (arg?: unknown) => {
+      // Refused before asking which task: there is nothing to pick in Restricted Mode.
+      if (!requireTrust('Retrying a task')) return;
       const picked = await pickTask(ctx, arg, ['failed', 'cancelled', 'skipped'], 'Retry which task?');
       if (picked) await retryTask(ctx, picked.session, picked.task);
     },

@@ -11,6 +11,7 @@ import { listSessions } from '../core/session/store';
 import { JournalTail } from '../core/session/tail';
 import type { GitLink } from './gitLink';
 import { Disposable } from './lifecycle';
+import { LockExpiryTimers } from './lockExpiry';
 import { Settings } from './settings';
 
 export interface SessionEntry {
@@ -39,7 +40,8 @@ const BATCH_MS = 40;
 /**
  * Every session of the workspace, whoever runs it: the ones this window runs (through
  * their coordinator's events) and the ones it only watches (following their journal from
- * the last offset whenever the file watcher reports an append).
+ * the last offset whenever the file watcher reports an append, and looking at their lock
+ * again when it would go stale, in case the process running them died without a word).
  */
 export class SessionManager extends Disposable {
   private readonly entries = new Map<string, SessionEntry>();
@@ -48,6 +50,8 @@ export class SessionManager extends Disposable {
   private readonly output = this._register(new vscode.EventEmitter<{ session: SessionEntry; task: string; line: string }>());
   private readonly finished = this._register(new vscode.EventEmitter<{ session: SessionEntry; outcome: SessionOutcome }>());
   private readonly pending = new Map<string, { events: JournalEvent[]; reset: boolean }>();
+  /** Sessions run elsewhere are looked at again when their lock would go stale. */
+  private readonly lockExpiry = this._register(new LockExpiryTimers());
   private flushTimer: NodeJS.Timeout | undefined;
   private markScanned!: () => void;
   /** Resolves once the sessions on disk are known (a revived dashboard waits for it). */
@@ -139,6 +143,7 @@ export class SessionManager extends Disposable {
     const entry = this.entry(workspace, coordinator.sessionId);
     entry.coordinator = coordinator;
     entry.liveElsewhere = false;
+    this.lockExpiry.cancel(entry.id);
     entry.state = coordinator.state;
     entry.events = [...coordinator.history()];
     this.queue(entry, entry.events, true);
@@ -202,6 +207,10 @@ export class SessionManager extends Disposable {
       if (entry.coordinator) return;
       const wasLive = entry.liveElsewhere;
       entry.liveElsewhere = live;
+      // A process killed outright appends nothing more: only its lock's ageing tells.
+      if (live) void this.lockExpiry.arm(entry.paths, () => void this.follow(entry));
+      else this.lockExpiry.cancel(entry.id);
+      if (wasLive && !live && !ended) this.log.info(`Session ${entry.id}: the process that ran it is gone; it can be resumed.`);
       if (added.length || reset || wasLive !== live) this.queue(entry, added, reset);
     } catch (err) {
       this.log.warn(`Could not read session ${entry.id}: ${(err as Error).message}`);

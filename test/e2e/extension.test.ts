@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { execFile, spawn } from 'node:child_process';
-import { git, gitWorkspace, harness, launch, stopAfterSuite, ROOT, runWhenListed, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import type { JournalEvent } from '../../src/core/session/events';
+import { git, gitWorkspace, harness, launch, paletteEntries, stopAfterSuite, ROOT, runWhenListed, settled, tempDir, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -30,17 +31,47 @@ tasks:
   - { id: two, run: "sleep 1", depends_on: [one] }
 `;
 
+/** A failed task blocks "unlocked" while "held" keeps the session running until the test writes to `fifo`. */
+const BLOCKED = (fifo: string): string => `id: blocked
+title: E2E blocked dependent
+type: custom
+tasks:
+  - { id: unlock, title: Needs a key, run: "test -f key.txt || { echo 'key.txt is missing'; exit 1; }" }
+  - { id: unlocked, title: After the key, run: "echo unlocked > unlocked.txt", depends_on: [unlock] }
+  - { id: held, title: Held open, run: "cat '${fifo}'" }
+`;
+
+const KILLED = `id: orphan
+title: E2E CLI killed
+type: custom
+tasks:
+  - { id: first, run: "echo first >> orphan.log" }
+  - { id: stuck, run: "echo stuck >> orphan.log; test -f unstuck.txt || sleep 30", depends_on: [first] }
+`;
+
 async function sessionsOf(workspace: string): Promise<string[]> {
   const dir = path.join(workspace, '.milestones', 'sessions');
-  return (await fs.readdir(dir).catch(() => [])).filter((n) => !n.endsWith('.yaml'));
+  // Session records (<id>.yaml) and the run locks (.running/) sit next to the session folders.
+  return (await fs.readdir(dir).catch(() => [])).filter((n) => !n.endsWith('.yaml') && !n.startsWith('.'));
+}
+
+async function journalOf(workspace: string, milestone: string): Promise<JournalEvent[]> {
+  const id = (await sessionsOf(workspace)).find((n) => n.startsWith(`${milestone}-`));
+  assert.ok(id, `no session of ${milestone}`);
+  const text = await fs.readFile(path.join(workspace, '.milestones', 'sessions', id, 'events.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as JournalEvent);
 }
 
 describe('the extension in a real editor (code-server)', function () {
   let workspace: string;
   let s: Session;
+  /** Holds the "held" task of BLOCKED open until the test writes to it; outside the workspace, where no watcher reads it. */
+  let fifo: string;
 
   before(async function () {
-    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY, '.milestones/cli.yaml': FROM_CLI, 'README.md': '# e2e\n' });
+    fifo = path.join(await tempDir('ma-e2e-fifo-'), 'release');
+    execFileSync('mkfifo', [fifo]);
+    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY, '.milestones/blocked.yaml': BLOCKED(fifo), '.milestones/cli.yaml': FROM_CLI, '.milestones/orphan.yaml': KILLED, 'README.md': '# e2e\n' });
     s = await launch(workspace);
   });
 
@@ -150,7 +181,7 @@ describe('the extension in a real editor (code-server)', function () {
     await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E retry' }).click();
     await h.waitForNotification(s.page, 'Milestone "E2E retry" failed');
     await waitForStatusBar(s.page, /flaky 0\/2 · 0%/);
-    await showAgents(s);
+    await startedViewShown(s);
     const failed = treeRow(s.page, 'Agents', /^needs-file — Needs a file$/);
     await s.page.locator('.pane .monaco-list-row', { hasText: /needs-file — Needs a file[\s\S]*failed/ }).first().waitFor();
     await s.shot('7-task-failed');
@@ -164,6 +195,34 @@ describe('the extension in a real editor (code-server)', function () {
     await s.shot('8-task-retried');
   });
 
+  it('a dependent blocked by a failed task is a warning in the Problems panel until that task is retried', async () => {
+    const h = await harness();
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E blocked dependent' }).click();
+    try {
+      await startedViewShown(s);
+      await s.page.locator('.pane .monaco-list-row', { hasText: /unlock — Needs a key[\s\S]*failed/ }).first().waitFor();
+      await h.runCommand(s.page, 'View: Focus Problems');
+      const warning = s.page.locator('.markers-panel .monaco-list-row', { hasText: 'Task "unlocked" is blocked: it depends on "unlock", which failed' }).first();
+      await warning.waitFor();
+      await s.shot('15-blocked-dependent');
+
+      await fs.writeFile(path.join(workspace, 'key.txt'), 'key\n');
+      const failed = treeRow(s.page, 'Agents', /^unlock — Needs a key$/);
+      await failed.hover();
+      await failed.locator('.action-label[aria-label="Retry Failed Task"]').click();
+      await s.page.locator('.pane .monaco-list-row', { hasText: /unlocked — After the key[\s\S]*completed/ }).first().waitFor();
+      await warning.waitFor({ state: 'detached' });
+      // "held" still runs: the warning went with the retry, not with the end of the session.
+      assert.match(await waitForStatusBar(s.page, /blocked \d\/3/), /blocked 2\/3/);
+      await s.shot('16-blocked-dependent-retried');
+    } finally {
+      // Whatever happened, the session ends, so the next tests find nothing running here.
+      await release(fifo);
+    }
+    await h.waitForNotification(s.page, 'Milestone "E2E blocked dependent" completed: 3/3 tasks.');
+  });
+
   it('a session started by the CLI in the same workspace appears and updates live, read-only', async () => {
     const cli = execFile(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'run', '.milestones/cli.yaml'], { cwd: workspace });
     const exited = new Promise<number | null>((resolve) => cli.on('exit', resolve));
@@ -175,12 +234,71 @@ describe('the extension in a real editor (code-server)', function () {
     await waitForStatusBar(s.page, /cli 2\/2 · 100%/);
     await s.page.locator('.pane .monaco-list-row', { hasText: /E2E from the CLI[\s\S]*completed/ }).first().waitFor();
   });
+
+  it('a CLI session whose process is killed turns to interrupted, and Resume Interrupted Session finishes it', async () => {
+    const h = await harness();
+    const cli = spawn(process.execPath, [path.join(ROOT, 'dist', 'cli.js'), 'run', '.milestones/orphan.yaml'], { cwd: workspace, stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => cli.on('exit', (_code, signal) => resolve(signal)));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        cli.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          if (/stuck started/.test(out)) resolve();
+        });
+        cli.on('exit', () => reject(new Error(`the CLI ended before "stuck" started:\n${out}`)));
+      });
+      await showAgents(s);
+      await s.page.locator('.pane .monaco-list-row', { hasText: /E2E CLI killed[\s\S]*read-only/ }).first().waitFor();
+      // The editor has read the journal up to the last event before the kill: nothing it reads
+      // afterwards could tell it the process is gone, only the lock can.
+      await s.page.locator('.pane .monaco-list-row', { hasText: /^stuck\s*running/ }).first().waitFor();
+
+      // No goodbye: the CLI and the task it runs (its own process group) are killed outright.
+      const started = (await journalOf(workspace, 'orphan')).find((e) => e.type === 'task_started' && e.data.task === 'stuck');
+      assert.ok(started?.type === 'task_started');
+      cli.kill('SIGKILL');
+      process.kill(-started.data.pid, 'SIGKILL');
+      assert.equal(await exited, 'SIGKILL');
+    } finally {
+      if (cli.exitCode === null && cli.signalCode === null) cli.kill('SIGKILL');
+    }
+    await fs.writeFile(path.join(workspace, 'unstuck.txt'), 'go\n');
+
+    // Its lock goes stale within seconds: the tree and the status bar say interrupted, and it can be resumed.
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E CLI killed\s*interrupted · 1\/2/ }).first().waitFor();
+    await waitForStatusBar(s.page, /orphan 1\/2 · 50%/);
+    await s.shot('17-cli-killed-interrupted');
+    await runWhenListed(s.page, 'Milestone Agents: Resume Interrupted Session');
+    await h.waitForNotification(s.page, 'Milestone "E2E CLI killed" completed: 2/2 tasks.');
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E CLI killed\s*completed · 2\/2/ }).first().waitFor();
+    assert.deepEqual((await fs.readFile(path.join(workspace, 'orphan.log'), 'utf8')).trim().split('\n'), ['first', 'stuck', 'stuck']);
+  });
 });
 
 async function showAgents(s: Session): Promise<void> {
   const h = await harness();
   const agents = s.page.locator('.pane-header', { hasText: 'Agents' });
   if (!(await agents.isVisible())) await h.showViewContainer(s.page, 'Milestone Agents');
+}
+
+/**
+ * Start Milestone reveals the Agents view itself. showAgents would race with that: its
+ * click on the activity bar toggles the container, closing it if Start opened it meanwhile.
+ */
+async function startedViewShown(s: Session): Promise<void> {
+  await s.page.locator('.pane-header', { hasText: 'Agents' }).waitFor();
+}
+
+/** Ends the "held" task of BLOCKED; nothing happens when nothing reads the fifo (ENXIO). */
+async function release(fifo: string): Promise<void> {
+  const handle = await fs.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.writeFile('go\n');
+  } finally {
+    await handle.close();
+  }
 }
 
 describe('Restricted Mode (an untrusted workspace)', function () {
@@ -198,9 +316,20 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     const h = await harness();
     await s.page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).waitFor();
     await h.waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
-    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
-    const message = await h.waitForNotification(s.page, 'Restricted Mode');
-    assert.match(message, /Starting a milestone is not possible in Restricted Mode/);
+    // The palette lists the milestone commands (the extension found the file), but not Start.
+    const items = await paletteEntries(s.page, 'Milestone Agents: ', 'Validate Milestone');
+    assert.ok(!items.some((i) => i.includes('Milestone Agents: Start Milestone')), `the palette offers Start in Restricted Mode: ${items.join(' | ')}`);
+
+    // The Milestones view keeps its Start action, which says why nothing runs and how to change that.
+    await showAgents(s);
+    const file = treeRow(s.page, 'Milestones', /^E2E happy path$/);
+    await file.hover();
+    await file.locator('.action-label[aria-label="Start Milestone"]').click();
+    const toast = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Restricted Mode' }).first();
+    await toast.waitFor();
+    assert.match(await toast.innerText(), /Starting a milestone is not possible in Restricted Mode/);
+    await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).waitFor();
+    await settled(s.page.locator('.notifications-toasts'));
     await s.shot('9-restricted-mode');
     assert.deepEqual(await sessionsOf(workspace), []);
     await assert.rejects(fs.access(path.join(workspace, 'a.txt')));

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import type { Editor, Workbench } from '../../scripts/editor/harness.mjs' with { 'resolution-mode': 'import' };
 
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -28,9 +28,15 @@ export function packagedVsix(): Promise<string> {
 
 const temps: string[] = [];
 
-export async function gitWorkspace(files: Record<string, string>): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'ma-e2e-ws-')));
+/** An empty directory that the suite's `after` hook removes. */
+export async function tempDir(prefix = 'ma-e2e-'): Promise<string> {
+  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), prefix)));
   temps.push(dir);
+  return dir;
+}
+
+export async function gitWorkspace(files: Record<string, string>): Promise<string> {
+  const dir = await tempDir('ma-e2e-ws-');
   for (const [name, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
     await fs.writeFile(path.join(dir, name), content);
@@ -172,4 +178,35 @@ export async function runWhenListed(page: Page, title: string, timeout = 60_000)
       if (Date.now() > deadline) throw err;
     }
   }
+}
+
+/**
+ * The palette's entries for `filter`, read from a palette that lists `ready`: like
+ * runWhenListed, it opens the palette again until the extension's `when` clauses are set.
+ */
+export async function paletteEntries(page: Page, filter: string, ready: string, timeout = 60_000): Promise<string[]> {
+  const h = await harness();
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const palette = await h.openCommandPalette(page);
+    await palette.locator('input').fill(`>${filter}`);
+    try {
+      await palette.locator('.monaco-list-row', { hasText: ready }).first().waitFor({ timeout: 3_000 });
+      const items = await h.quickInputItems(page);
+      await page.keyboard.press('Escape');
+      return items;
+    } catch (err) {
+      await page.keyboard.press('Escape');
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+/** Resolves once the element's CSS transitions and animations (a toast sliding in) are over: for screenshots. */
+export async function settled(locator: Locator): Promise<void> {
+  await locator.evaluate(async (el) => {
+    // The tests compile without the DOM library: the one method used here, typed by hand.
+    const animated = el as unknown as { getAnimations(options: { subtree: boolean }): { finished: Promise<unknown> }[] };
+    await Promise.all(animated.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined)));
+  });
 }

@@ -6,7 +6,12 @@ import { REPO_ROOT } from './helpers';
 // The guard vscode-pull-request-github keeps in scripts/check-commands.js: every contributed
 // command has a handler, every handler is contributed, and menus name only real commands.
 const pkg = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as {
-  contributes: { commands: { command: string; category?: string }[]; menus: Record<string, { command: string }[]>; views: Record<string, { id: string }[]> };
+  contributes: {
+    commands: { command: string; category?: string }[];
+    menus: Record<string, { command: string; when?: string }[]>;
+    views: Record<string, { id: string }[]>;
+    viewsWelcome: { view: string; contents: string; when?: string }[];
+  };
   activationEvents: string[];
   main: string;
   engines: { vscode: string };
@@ -36,6 +41,25 @@ describe('package.json contributions', () => {
     const gated = new Set(palette.map((p) => p.command));
     for (const c of contributed.filter((c) => !['milestones.newMilestone', 'milestones.showOutput'].includes(c))) {
       assert.ok(gated.has(c), `${c} has no commandPalette when clause`);
+    }
+  });
+
+  it('hides the commands that run something in Restricted Mode, except the Start action of the Milestones view, which explains the refusal', () => {
+    const runs = ['milestones.start', 'milestones.resume', 'milestones.resumeInterrupted', 'milestones.retryTask'];
+    // A conjunct of the clause, not "!isWorkspaceTrusted" nor part of an "||".
+    const trustedOnly = (when = ''): boolean => !when.includes('||') && when.split('&&').some((c) => c.trim() === 'isWorkspaceTrusted');
+    const explained = (menu: string, when = ''): boolean => menu === 'view/item/context' && /view == milestones\.files\b/.test(when);
+    let checked = 0;
+    for (const [menu, items] of Object.entries(pkg.contributes.menus)) {
+      for (const item of items.filter((i) => runs.includes(i.command))) {
+        checked++;
+        if (explained(menu, item.when)) assert.ok(!/isWorkspaceTrusted/.test(item.when ?? ''), `${menu}: ${item.command} must stay visible in Restricted Mode (${item.when})`);
+        else assert.ok(trustedOnly(item.when), `${menu}: ${item.command} is not hidden in Restricted Mode (${item.when ?? 'no when clause'})`);
+      }
+    }
+    assert.ok(checked >= runs.length + 3, `only ${checked} menu entries checked`);
+    for (const welcome of pkg.contributes.viewsWelcome.filter((w) => runs.some((c) => w.contents.includes(`command:${c})`)))) {
+      assert.ok(trustedOnly(welcome.when), `the welcome of ${welcome.view} links to a command that runs something in Restricted Mode`);
     }
   });
 

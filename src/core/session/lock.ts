@@ -6,6 +6,9 @@ import { assertValidId } from '../ids';
 import { writeFileAtomic } from './atomic';
 import { sessionsRoot, type SessionPaths } from './layout';
 
+/** A lock left untouched this long belongs to nobody (proper-lockfile touches it every 2 s). */
+export const LOCK_STALE_MS = 10_000;
+
 export interface LockOwner {
   pid: number;
   host: string;
@@ -84,7 +87,7 @@ async function readOwner(file: string): Promise<LockOwner | undefined> {
 
 /** Is a live coordinator running this session right now (judged from its lock)? */
 export async function isSessionLive(paths: SessionPaths): Promise<boolean> {
-  const locked = await lockfile.check(paths.lockTarget, { realpath: false, stale: 10_000 }).catch(() => false);
+  const locked = await lockfile.check(paths.lockTarget, { realpath: false, stale: LOCK_STALE_MS }).catch(() => false);
   if (!locked) return false;
   const owner = await readLockOwner(paths);
   return !(owner && owner.host === os.hostname() && !isProcessAlive(owner.pid));
@@ -133,7 +136,7 @@ function runLockFiles(workspace: string, name: string): LockFiles {
 
 async function acquire(files: LockFiles, who: Pick<LockOwner, 'by' | 'session' | 'milestone'>, onCompromised: (err: Error) => void, locked: (owner: LockOwner | undefined) => Error): Promise<SessionLock> {
   await fs.mkdir(path.dirname(files.target), { recursive: true });
-  const options = { realpath: false, stale: 10_000, update: 2_000, onCompromised };
+  const options = { realpath: false, stale: LOCK_STALE_MS, update: 2_000, onCompromised };
   let release: () => Promise<void>;
   try {
     release = await lockfile.lock(files.target, options);

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic } from '../../core/milestone/diagnostics';
 import { Disposable } from '../lifecycle';
+import { runtimeIssuesByFile } from '../model/runtimeIssues';
 import type { SessionManager } from '../sessionManager';
 
 export const RUNTIME_SOURCE = 'Milestone Agents (run)';
@@ -16,9 +17,10 @@ export function toVscodeDiagnostic(d: Diagnostic, source: string): vscode.Diagno
 
 /**
  * The dependency validator's findings during a run, on the milestone file: a failed task
- * blocking its dependents, a tool that went away, a cycle written into the file. The
- * language server reports the static ones already, so those are left out here to avoid
- * saying the same thing twice; they come back when the server stops reporting them.
+ * blocking its dependents (for as long as it stays failed), a tool that went away, a cycle
+ * written into the file. The language server reports the static ones already, so those are
+ * left out here to avoid saying the same thing twice; they come back when the server stops
+ * reporting them.
  */
 export class RuntimeDiagnostics extends Disposable {
   private readonly collection = this._register(vscode.languages.createDiagnosticCollection('milestones-runtime'));
@@ -27,9 +29,9 @@ export class RuntimeDiagnostics extends Disposable {
 
   constructor(private readonly sessions: SessionManager) {
     super();
-    this._register(sessions.onDidChange(({ events, reset }) => {
-      if (reset || events.some((e) => e.type === 'dependency_issues' || e.type === 'session_resumed' || e.type === 'milestone_completed')) this.update();
-    }));
+    // Any event may change what still holds (a retried task is no longer failed), and the
+    // findings are derived from the state: recomputing is cheap, setting them is deduplicated.
+    this._register(sessions.onDidChange(() => this.update()));
     this._register(vscode.languages.onDidChangeDiagnostics((e) => {
       if (e.uris.some((u) => this.sessions.sessions().some((s) => s.state.milestoneFile === u.fsPath))) this.update();
     }));
@@ -37,18 +39,11 @@ export class RuntimeDiagnostics extends Disposable {
 
   update(): void {
     const byFile = new Map<string, vscode.Diagnostic[]>();
-    // Only the newest session of each milestone file speaks for it.
-    const seen = new Set<string>();
-    for (const s of this.sessions.sessions()) {
-      const file = s.state.milestoneFile;
-      if (!file || seen.has(file)) continue;
-      seen.add(file);
-      if (s.state.status === 'completed') continue;
+    for (const [file, issues] of runtimeIssuesByFile(this.sessions.sessions().map((s) => s.state))) {
       const uri = vscode.Uri.file(file);
       const others = vscode.languages.getDiagnostics(uri).filter((d) => d.source !== RUNTIME_SOURCE);
       const said = new Set(others.map((d) => `${String(typeof d.code === 'object' ? d.code.value : d.code)}:${d.range.start.line}`));
-      const list = s.state.issues.filter((d) => !said.has(`${d.code}:${d.range.start.line}`)).map((d) => toVscodeDiagnostic(d, RUNTIME_SOURCE));
-      byFile.set(uri.toString(), list);
+      byFile.set(uri.toString(), issues.filter((d) => !said.has(`${d.code}:${d.range.start.line}`)).map((d) => toVscodeDiagnostic(d, RUNTIME_SOURCE)));
     }
     const key = JSON.stringify([...byFile].map(([uri, list]) => [uri, list.map((d) => [d.code, d.range.start.line, d.message])]));
     if (key === this.last) return;
