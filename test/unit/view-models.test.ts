@@ -69,6 +69,19 @@ describe('view models', () => {
       assert.equal((kids[3] as Extract<TreeNode, { kind: 'group' }>).description, '1/4 completed · 1 failed · 1 running');
     });
 
+    it('shows the running tasks of a session whose process died as interrupted, and its agents as gone', () => {
+      const s = replay(SESSION, run());
+      const entry = [{ state: s, liveness: 'none' as const }];
+      const kids = children(entry, children(entry)[0]);
+      assert.deepEqual(kids.filter((k) => k.kind === 'agent').map((k) => k.description), ['terminated', 'terminated', 'terminated']);
+      const tasks = children(entry, kids.find((k) => k.kind === 'group')) as Extract<TreeNode, { kind: 'task' }>[];
+      assert.deepEqual(tasks.map((t) => t.status), ['completed', 'interrupted', 'failed', 'skipped']);
+      assert.equal(tasks[1]!.description, 'interrupted');
+      const elsewhere = [{ state: s, liveness: 'elsewhere' as const }];
+      const watched = children(elsewhere, children(elsewhere, children(elsewhere)[0]).find((k) => k.kind === 'group')) as Extract<TreeNode, { kind: 'task' }>[];
+      assert.equal(watched[1]!.status, 'running', 'a session another process runs is shown as it runs');
+    });
+
     it('gives tasks a status, duration, blocked-by, and a contextValue for the inline actions', () => {
       const s = replay(SESSION, run());
       const entry = [{ state: s, liveness: 'here' as const }];

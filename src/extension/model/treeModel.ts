@@ -44,7 +44,8 @@ export interface TaskNode {
   key: string;
   sessionId: string;
   taskId: string;
-  status: TaskStatus;
+  /** The journal's status, or `interrupted` for a task that was running when its session died. */
+  status: TaskStatus | 'interrupted';
   label: string;
   description: string;
   tooltip: string;
@@ -86,7 +87,12 @@ function agentHealth(a: AgentState): AgentNode['health'] {
   return a.restarts > 0 ? 'degraded' : 'healthy';
 }
 
-export function agentNode(s: SessionState, a: AgentState): AgentNode {
+/**
+ * A session whose process died (interrupted, nobody running it) still says in its journal
+ * that its agents work and its tasks run: show them as they are, gone and interrupted.
+ */
+export function agentNode(s: SessionState, live: AgentState, halted = false): AgentNode {
+  const a: AgentState = halted && live.status !== 'terminated' ? { ...live, status: 'terminated', currentTask: null, busySince: null } : live;
   const busy = a.busyMs + (a.status === 'busy' && a.busySince ? Math.max(0, Date.now() - Date.parse(a.busySince)) : 0);
   const health = agentHealth(a);
   const task = a.currentTask ? s.tasks.get(a.currentTask) : undefined;
@@ -111,13 +117,14 @@ export function agentNode(s: SessionState, a: AgentState): AgentNode {
   };
 }
 
-export function taskNode(s: SessionState, t: TaskState, live: boolean): TaskNode {
-  const running = t.status === 'running' && t.startedAt ? Date.now() - Date.parse(t.startedAt) : undefined;
+export function taskNode(s: SessionState, t: TaskState, live: boolean, halted = false): TaskNode {
+  const status = halted && t.status === 'running' ? 'interrupted' : t.status;
+  const running = status === 'running' && t.startedAt ? Date.now() - Date.parse(t.startedAt) : undefined;
   const duration = running !== undefined ? formatDuration(running) : t.durationMs !== null ? formatDuration(t.durationMs) : '';
-  const parts = [t.status, duration, t.attempts > 1 ? `attempt ${t.attempts}` : '', t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : ''].filter(Boolean);
+  const parts = [status, duration, t.attempts > 1 ? `attempt ${t.attempts}` : '', t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : ''].filter(Boolean);
   const tooltip = [
     `${t.title} (${t.id})`,
-    `Status: ${t.status}`,
+    `Status: ${status}`,
     t.command ? `${t.kind === 'agent' ? 'Agent' : 'Runs'}: ${t.command}` : '',
     t.dependsOn.length ? `Depends on: ${t.dependsOn.join(', ')}` : '',
     t.agent ? `Executor: ${t.agent}` : '',
@@ -129,11 +136,11 @@ export function taskNode(s: SessionState, t: TaskState, live: boolean): TaskNode
     key: `task:${s.id}:${t.id}`,
     sessionId: s.id,
     taskId: t.id,
-    status: t.status,
+    status,
     label: t.id === t.title ? t.id : `${t.id} — ${t.title}`,
     description: parts.join(' · '),
     tooltip: tooltip.join('\n'),
-    contextValue: `task.${t.status}${live ? '.live' : ''}`,
+    contextValue: `task.${status}${live ? '.live' : ''}`,
   };
 }
 
@@ -144,19 +151,20 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
   if (!entry) return [];
   const s = entry.state;
   const live = entry.liveness === 'here';
+  const halted = shownStatus(s.status, entry.liveness) === 'interrupted';
   switch (parent.kind) {
     case 'session': {
       const agents = [...s.agents.values()].sort(byAgentOrder);
       const c = countTasks(s);
       return [
-        ...agents.map((a) => agentNode(s, a)),
+        ...agents.map((a) => agentNode(s, a, halted)),
         { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: `${c.completed}/${c.total} completed${c.failed ? ` · ${c.failed} failed` : ''}${c.running ? ` · ${c.running} running` : ''}` },
       ];
     }
     case 'agent':
-      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, live));
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, live, halted));
     case 'group':
-      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t !== undefined).map((t) => taskNode(s, t, live));
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t !== undefined).map((t) => taskNode(s, t, live, halted));
     default:
       return [];
   }

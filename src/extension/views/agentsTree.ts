@@ -14,6 +14,7 @@ const TASK_ICONS: Record<string, [string, string?]> = {
   pending: ['circle-outline'],
   skipped: ['circle-slash', 'disabledForeground'],
   cancelled: ['close', 'disabledForeground'],
+  interrupted: ['debug-disconnect', 'charts.yellow'],
 };
 
 const AGENT_ICONS: Record<string, string> = {
