@@ -128,6 +128,8 @@ export class SessionManager extends Disposable {
     const autoCommit = settings.autoCommit;
     const stall = settings.stallAlertMs;
     const gitBinary = settings.gitPath ?? this.git.gitPath;
+    // The repository Source Control shows for this folder is the one the git agent commits to.
+    const gitRepository = this.git.repository(vscode.Uri.file(workspaceOf(scope.fsPath)))?.rootUri.fsPath;
     return {
       workerScript: path.join(this.extensionPath, 'dist', 'worker.js'),
       owner: `VS Code (window of ${vscode.env.appName})`,
@@ -136,6 +138,7 @@ export class SessionManager extends Disposable {
       ...(autoCommit ? { autoCommit } : {}),
       ...(stall !== undefined ? { stallAfterMs: stall } : {}),
       ...(gitBinary ? { gitBinary } : {}),
+      ...(gitRepository ? { gitRepository } : {}),
     };
   }
 

@@ -105,7 +105,7 @@ export class GitAgent implements Agent {
 
   private async prepare(): Promise<void> {
     const { session } = this.ctx.init;
-    this.repo = await openRepository(session.workspace, this.config.binary);
+    this.repo = await openRepository(this.config.repository ?? session.workspace, this.config.binary);
     if (!this.repo) {
       this.ctx.emit({ type: 'git_unavailable', data: { reason: `${session.workspace} is not in a git repository: no branch, no commits. Run \`git init\` there to get them.` } });
       this.ctx.send({ type: 'git_prepared', ok: true, available: false });
@@ -147,7 +147,7 @@ export class GitAgent implements Agent {
    * never asked to prepare: it opens the repository itself, on the branch already checked out.
    */
   private async repository(): Promise<{ git: SimpleGit; root: string } | undefined> {
-    this.repo ??= await openRepository(this.ctx.init.session.workspace, this.config.binary);
+    this.repo ??= await openRepository(this.config.repository ?? this.ctx.init.session.workspace, this.config.binary);
     return this.repo;
   }
 

@@ -36,6 +36,8 @@ export interface WorkerData {
 
 export interface GitConfig {
   binary?: string;
+  /** The repository's root as the editor's Git extension reports it; else found from the workspace. */
+  repository?: string;
   branch: string;
   autoCommit: 'task' | 'threshold' | 'off';
   threshold: number;

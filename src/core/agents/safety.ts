@@ -78,7 +78,7 @@ export class SafetyAgent implements Agent {
 
   private async triage(task: string): Promise<void> {
     if (!this.base) return;
-    this.repo ??= await openRepository(this.ctx.init.session.workspace, this.ctx.init.settings.git?.binary);
+    this.repo ??= await openRepository(this.ctx.init.settings.git?.repository ?? this.ctx.init.session.workspace, this.ctx.init.settings.git?.binary);
     if (!this.repo) return;
     const { git, root } = this.repo;
     const complexity = this.ctx.init.settings.complexity;

@@ -39,6 +39,8 @@ export interface CoordinatorOptions {
   autoCommit?: 'task' | 'threshold' | 'off';
   /** The git binary (the editor passes the one its Git extension uses). */
   gitBinary?: string;
+  /** The repository holding the workspace, as the editor's Git extension reports it. */
+  gitRepository?: string;
   /** Extra agent profiles (from the editor's settings). */
   profiles?: Record<string, readonly string[]>;
   /** Who runs the session, for the lock owner record (e.g. "milestone-agents CLI"). */
@@ -351,7 +353,7 @@ export class Coordinator {
   }
 
   private async prepareGit(): Promise<boolean> {
-    const repo = await openRepository(this.paths.workspace, this.options.gitBinary);
+    const repo = await openRepository(this.options.gitRepository ?? this.paths.workspace, this.options.gitBinary);
     if (!repo) {
       this.record('git_unavailable', { reason: `${this.paths.workspace} is not in a git repository: no branch, no commits. Run \`git init\` there to get them.` });
       return true;
@@ -568,6 +570,7 @@ export class Coordinator {
     const m = this.milestone;
     return {
       ...(this.options.gitBinary ? { binary: this.options.gitBinary } : {}),
+      ...(this.options.gitRepository ? { repository: this.options.gitRepository } : {}),
       branch: m.branch,
       autoCommit: this.options.autoCommit ?? m.git.autoCommit,
       threshold: m.git.threshold,
@@ -1110,7 +1113,7 @@ function usesGit(m: Milestone): boolean {
 
 /** The working tree must be clean (or allowed) and free of conflicts before a run begins. */
 async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean): Promise<void> {
-  const repo = await openRepository(workspace, options.gitBinary);
+  const repo = await openRepository(options.gitRepository ?? workspace, options.gitBinary);
   if (!repo) return;
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
