@@ -256,6 +256,8 @@ export function stateToJson(s: SessionState, live: boolean, torn?: TornReport): 
   };
 }
 
+const OLDER_SHOWN = 10;
+
 async function status(workspace: string, id: string | undefined, json: boolean): Promise<number> {
   const sessions = await listSessions(workspace);
   const chosen = id ?? sessions[0]?.session.id;
@@ -286,7 +288,13 @@ async function status(workspace: string, id: string | undefined, json: boolean):
   for (const g of state.gates.values()) lines.push(`  ${g.status === 'passed' ? c.green('✓') : g.status === 'failed' ? c.red('✗') : '·'} gate ${g.id} ${g.status}`);
   for (const a of state.alerts.slice(-5)) lines.push(c.yellow(`  ! ${a.message}`));
   if (torn) lines.push(c.yellow(`  ! ${torn.message}`));
-  if (sessions.length > 1 && !id) lines.push(c.dim(`  (${sessions.length - 1} older session(s); pass a session id to see one)`));
+  if (sessions.length > 1 && !id) {
+    // The ids to pass: the record's status is as of its last write (a killed run says running).
+    const older = sessions.slice(1);
+    lines.push(c.dim(`  older sessions (pass an id to see one):`));
+    for (const r of older.slice(0, OLDER_SHOWN)) lines.push(c.dim(`    ${r.session.id}  ${r.session.status.padEnd(11)} started ${r.session.started_at}`));
+    if (older.length > OLDER_SHOWN) lines.push(c.dim(`    and ${older.length - OLDER_SHOWN} more in ${displayPath(sessionsRoot(workspace))}`));
+  }
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

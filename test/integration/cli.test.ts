@@ -130,6 +130,21 @@ describe('milestone-agents CLI', function () {
     assert.deepEqual(st.tasks.map((t) => t.status), ['completed', 'completed', 'completed', 'completed']);
   });
 
+  it('status shows the newest session and lists the ids of the older ones', async () => {
+    const w = await workspace(`id: twice
+type: custom
+tasks:
+  - { id: a, run: "true" }
+`);
+    const first = await runCli(['run', w.file, '--json'], { cwd: w.dir });
+    const second = await runCli(['run', w.file, '--json'], { cwd: w.dir });
+    const idOf = (out: string): string => (JSON.parse(out.split('\n')[0]!) as { session: string }).session;
+    const r = await runCli(['status'], { cwd: w.dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`session ${idOf(second.stdout)}\n`));
+    assert.match(r.stdout, new RegExp(`older sessions \\(pass an id to see one\\):\n    ${idOf(first.stdout)}  completed   started 20`));
+  });
+
   it('run --json prints every event as a JSON line', async () => {
     const w = await workspace(DIAMOND, { git: false });
     const r = await runCli(['run', w.file, '--json'], { cwd: w.dir });
