@@ -2,7 +2,7 @@
 // the webview and the unit tests.
 import type { AgentKind, AgentStatus } from '../core/session/events';
 import { countTasks, type SessionState, type TaskStatus } from '../core/session/state';
-import { byAgentOrder } from './presentation';
+import { byAgentOrder, completedPercent } from './presentation';
 
 export interface DashboardModel {
   title: string;
@@ -61,7 +61,6 @@ export class RunLog {
 
 export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number): DashboardModel {
   const c = countTasks(s);
-  const finished = c.completed + c.failed + c.skipped + c.cancelled;
   const tasks = s.taskOrder.map((id) => s.tasks.get(id)).filter((t) => t !== undefined);
   const starts = runs.map((r) => r.start);
   const start = starts.length ? Math.min(...starts) : s.startedAt ? Date.parse(s.startedAt) : now;
@@ -84,7 +83,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       skipped: c.skipped + c.cancelled,
       running: c.running,
       total: c.total,
-      percent: c.total ? Math.round((finished / c.total) * 100) : 0,
+      percent: completedPercent(c),
       etaMs: s.status === 'completed' || s.status === 'failed' ? 0 : (s.progress?.eta_ms ?? null),
     },
     agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: a.status, task: a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),

@@ -16,3 +16,11 @@ export function byAgentOrder(a: { kind: AgentKind; id: string }, b: { kind: Agen
 export function shownStatus(status: SessionStatus, liveness: Liveness): SessionStatus {
   return status === 'running' && liveness === 'none' ? 'interrupted' : status;
 }
+
+/**
+ * The percentage shown next to "<completed>/<total>": of the tasks, the share completed.
+ * Failed and skipped tasks are finished but not done, so "0/3 · 67%" cannot appear.
+ */
+export function completedPercent(c: { completed: number; total: number }): number {
+  return c.total ? Math.round((c.completed / c.total) * 100) : 0;
+}

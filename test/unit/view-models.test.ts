@@ -50,7 +50,7 @@ describe('view models', () => {
       const [root] = children([{ state: s, liveness: 'elsewhere' }]);
       assert.ok(root && root.kind === 'session');
       assert.equal(root.label, 'Demo');
-      assert.equal(root.description, 'running (read-only: run by another process) · 1/4 · 75% · milestone/demo');
+      assert.equal(root.description, 'running (read-only: run by another process) · 1/4 · 25% · milestone/demo');
       assert.match(root.tooltip, /Tasks: 1 completed, 1 failed, 1 not run, 1 running, of 4/);
       assert.match(root.tooltip, /Branch: milestone\/demo \(1 commit\)/);
       assert.equal(sessionNode(s, 'none').status, 'interrupted', 'running in the journal with nobody running it means interrupted');
@@ -111,7 +111,7 @@ describe('view models', () => {
       const runs = new RunLog();
       for (const e of events) runs.add(e);
       const m = toDashboardModel(s, runs.runs, T0 + 2000);
-      assert.deepEqual(m.progress, { done: 1, failed: 1, skipped: 1, running: 1, total: 4, percent: 75, etaMs: null });
+      assert.deepEqual(m.progress, { done: 1, failed: 1, skipped: 1, running: 1, total: 4, percent: 25, etaMs: null });
       assert.deepEqual(m.agents.map((a) => a.id), ['executor-1', 'executor-2', 'monitor']);
       assert.deepEqual(m.graph.edges, [{ from: 'a', to: 'b' }, { from: 'a', to: 'c' }, { from: 'b', to: 'd' }, { from: 'c', to: 'd' }]);
       assert.deepEqual(m.graph.nodes.map((n) => n.status), ['completed', 'running', 'failed', 'skipped']);

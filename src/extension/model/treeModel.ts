@@ -3,7 +3,7 @@
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
-import { byAgentOrder, shownStatus, type Liveness } from '../../shared/presentation';
+import { byAgentOrder, completedPercent, shownStatus, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
 
@@ -57,8 +57,7 @@ export type TreeNode = SessionNode | AgentNode | GroupNode | TaskNode;
 
 export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
   const c = countTasks(s);
-  const done = c.completed + c.failed + c.skipped + c.cancelled;
-  const percent = c.total ? Math.round((done / c.total) * 100) : 0;
+  const percent = completedPercent(c);
   const status = shownStatus(s.status, liveness);
   const statusText = liveness === 'elsewhere' ? `${status} (read-only: run by another process)` : status;
   const tooltip = [

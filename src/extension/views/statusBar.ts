@@ -3,11 +3,11 @@ import { countTasks } from '../../core/session/state';
 import { Disposable } from '../lifecycle';
 import type { SessionManager } from '../sessionManager';
 import { Settings } from '../settings';
-import { shownStatus } from '../../shared/presentation';
+import { completedPercent, shownStatus } from '../../shared/presentation';
 
 /** `$(sync~spin) <milestone> 12/30 · 40%` while running; a check or an error at the end. */
 export function statusText(s: { title: string; milestoneId: string; status: string }, done: number, total: number): string {
-  const percent = total ? Math.round((done / total) * 100) : 0;
+  const percent = completedPercent({ completed: done, total });
   const icon = s.status === 'completed' ? '$(check)' : s.status === 'failed' ? '$(error)' : s.status === 'paused' || s.status === 'interrupted' ? '$(debug-pause)' : '$(sync~spin)';
   return `${icon} ${s.milestoneId || s.title} ${done}/${total} · ${percent}%`;
 }
