@@ -284,6 +284,8 @@ tasks:
     assert.deepEqual(resumed.data.requeued, ['slow']);
     assert.ok(resumed.data.torn_line && resumed.data.torn_line > 1);
     assert.ok(events.some((e) => e.type === 'alert' && e.data.kind === 'torn_journal'));
+    // slow-start was written after the last commit: the resume names what the next commit will take.
+    assert.ok(events.some((e) => e.type === 'alert' && e.data.kind === 'uncommitted_changes' && e.data.message.includes('(runs.log)')), 'the left-over change is named');
     const slowStarts = events.filter((e) => e.type === 'task_started' && e.data.task === 'slow');
     assert.deepEqual(slowStarts.map((e) => (e.type === 'task_started' ? e.data.attempt : 0)), [1, 2], 'the interrupted attempt is counted');
     assert.equal(events[events.length - 1]!.type, 'milestone_completed');

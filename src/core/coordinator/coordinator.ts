@@ -263,7 +263,7 @@ export class Coordinator {
       if (hasErrors(result.diagnostics)) throw new MilestoneInvalidError(state.milestoneFile, result.diagnostics);
       const milestone = result.milestone;
       if (usesGit(milestone)) lock.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lost.report));
-      await preflightGit(workspace, milestone, options, true);
+      const leftOver = await preflightGit(workspace, milestone, options, true);
       const store = new SessionStore(paths);
       await store.init();
       const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events, await recentTaskDurations(workspace, milestone.id));
@@ -285,6 +285,9 @@ export class Coordinator {
         gates: gateSummaries(milestone),
         ...(contents.torn ? { torn_line: contents.torn.line } : {}),
       });
+      if (leftOver.length) {
+        c.record('alert', { kind: 'uncommitted_changes', message: `The working tree has uncommitted changes from before the resume (${listed(leftOver)}): the interrupted task may have left them, and the next commit will include them. Stash any that are not the milestone's.` });
+      }
       if (contents.torn) {
         c.record('alert', { kind: 'torn_journal', message: `The last line of the journal (line ${contents.torn.line}) was cut off by a crash (${contents.torn.reason}); it was dropped. Nothing else was lost.` });
       }
@@ -1111,22 +1114,32 @@ function usesGit(m: Milestone): boolean {
   return m.type === 'development' || m.type === 'deployment' || m.git.configured;
 }
 
-/** The working tree must be clean (or allowed) and free of conflicts before a run begins. */
-async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean): Promise<void> {
+/**
+ * The working tree must be clean (or allowed) and free of conflicts before a run begins.
+ * A resume accepts changes (the interrupted task's half-written files are expected) and
+ * returns them, so they can be named before the next commit takes them.
+ */
+async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean): Promise<string[]> {
   const repo = await openRepository(options.gitRepository ?? workspace, options.gitBinary);
-  if (!repo) return;
+  if (!repo) return [];
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
-  if (!usesGit(milestone)) return;
+  if (!usesGit(milestone)) return [];
   const conflict = await findConflict(repo.git);
   if (conflict) throw new PreconditionError(`The repository at ${repo.root} needs attention first: ${conflict.detail}.`);
-  if (resumed || options.allowDirty) return;
+  if (options.allowDirty) return [];
   const changes = await uncommittedChanges(repo.git, repo.root, workspace);
+  if (resumed) return changes;
   if (changes.length) {
     throw new PreconditionError(
-      `The working tree at ${repo.root} has changes this milestone did not make (${changes.slice(0, 5).join(', ')}${changes.length > 5 ? `, and ${changes.length - 5} more` : ''}). Commit or stash them first, or allow them with --allow-dirty.`,
+      `The working tree at ${repo.root} has changes this milestone did not make (${listed(changes)}). Commit or stash them first, or allow them with --allow-dirty.`,
     );
   }
+  return [];
+}
+
+function listed(files: readonly string[]): string {
+  return `${files.slice(0, 5).join(', ')}${files.length > 5 ? `, and ${files.length - 5} more` : ''}`;
 }
 
 /** Newest session that did not complete and that no live coordinator is running. */

@@ -19,7 +19,7 @@ export interface GateSummary {
 
 export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
 export type AgentStatus = 'starting' | 'idle' | 'busy' | 'unresponsive' | 'terminated';
-export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal';
+export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes';
 export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error' | 'agent_crashed' | 'dependency_check' | 'safety';
 
 /** Payload of every journal event, by type. Task events carry the task id as `task`. */
