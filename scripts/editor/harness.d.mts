@@ -41,7 +41,7 @@ export function notificationMessages(page: Page): Promise<string[]>;
 export function waitForNotification(page: Page, text: string, timeout?: number): Promise<string>;
 export function showViewContainer(page: Page, title: string): Promise<void>;
 export function treeItems(page: Page, viewTitle: string): Promise<string[]>;
-export function problems(page: Page): Promise<string[]>;
+export function problemsIn(page: Page, file: string): Promise<string[]>;
 export function readExtensionHostLog(editor: Editor): Promise<string>;
 export function readOutputChannel(editor: Editor, name: string): Promise<string>;
 export function waitForExtensionHostLog(editor: Editor, pattern: RegExp, timeoutMs?: number): Promise<string>;

@@ -194,9 +194,23 @@ export async function treeItems(page, viewTitle) {
   return pane.locator('.monaco-list-row .label-name').allInnerTexts();
 }
 
-/** Problems panel rows as text; open it first with runCommand(page, 'View: Focus Problems'). */
-export async function problems(page) {
-  return page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+/**
+ * The texts of the problems the Problems panel lists under one file (not their related
+ * locations), among the rows it renders: open it first with runCommand(page, 'View: Focus Problems').
+ */
+export async function problemsIn(page, file) {
+  const rows = await page.locator('.markers-panel .monaco-list-row').evaluateAll((elements) =>
+    elements.map((e) => ({ index: Number(e.getAttribute('data-index')), level: e.getAttribute('aria-level'), label: e.getAttribute('aria-label') ?? '', text: e.textContent ?? '' })),
+  );
+  // The list renders rows in any DOM order; data-index is their place in the tree.
+  rows.sort((a, b) => a.index - b.index);
+  const texts = [];
+  let inFile = false;
+  for (const row of rows) {
+    if (row.level === '1') inFile = row.label.includes(` in file ${file} of folder `);
+    else if (inFile && row.level === '2') texts.push(row.text);
+  }
+  return texts;
 }
 
 /** All extension host logs the server wrote so far, concatenated; '' when there are none yet. */

@@ -6,12 +6,14 @@ import {
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
   ErrorCodes,
+  FileChangeType,
   ProposedFeatures,
   ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type ClientCapabilities,
   type Disposable,
+  type FileEvent,
   type InitializeResult,
   type WorkspaceFolder,
 } from 'vscode-languageserver/node';
@@ -19,6 +21,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ToolChecker } from '../core/milestone/tools';
 import { AnalysisCache, type Analysis } from './analysis';
 import { Debouncer } from './debounce';
+import { DiskFiles } from './diskFiles';
 import { quickFixes } from './features/codeActions';
 import { completionsAt } from './features/completion';
 import { hoverAt } from './features/hover';
@@ -50,11 +53,18 @@ const checker = new ToolChecker();
 const analyses = new AnalysisCache();
 const sessions = new SessionInfo(log);
 const debouncer = new Debouncer<string>(TYPING_DEBOUNCE_MS);
-const opened = new Set<string>();
+/** Open milestone documents: URI → file path. */
+const opened = new Map<string, string>();
 const settings = new SettingsCache(
   (uri) => (client.workspace?.configuration ? connection.workspace.getConfiguration({ scopeUri: uri, section: SETTINGS_SECTION }) : Promise.resolve(fallbackSettings)),
   (message) => connection.console.warn(message),
 );
+// Milestone files no editor has open, so the Problems panel lists every file's problems.
+const disk = new DiskFiles({
+  isOpen: (file) => [...opened.values()].includes(file),
+  options: (uri) => settings.optionsFor(uri),
+  log,
+});
 const validator = new Validator({
   checker,
   // A failed send means the connection is gone, and the process with it.
@@ -77,12 +87,55 @@ async function validate(uri: string): Promise<void> {
   if (analysis) await validator.validate(analysis);
 }
 
+async function validateFromDisk(uri: string): Promise<void> {
+  const read = await disk.read(uri);
+  if (read.kind === 'analysis') await validator.validate(read.analysis, 'disk');
+  else if (read.kind === 'clear') validator.forget(uri);
+}
+
+/** Whichever copy speaks for the file when the timer fires: the open buffer, else the disk. */
+function revalidate(uri: string): Promise<void> {
+  return opened.has(uri) ? validate(uri) : validateFromDisk(uri);
+}
+
+const reportFailure =
+  (uri: string) =>
+  (err: unknown): void =>
+    log(`Validation of ${uri} failed: ${String(err)}`);
+
 function scheduleValidation(uri: string): void {
-  debouncer.schedule(uri, () => void validate(uri).catch((err: unknown) => log(`Validation of ${uri} failed: ${String(err)}`)));
+  debouncer.schedule(uri, () => void revalidate(uri).catch(reportFailure(uri)));
 }
 
 function revalidateAll(): void {
-  for (const uri of opened) scheduleValidation(uri);
+  for (const uri of [...opened.keys(), ...disk.closedUris()]) scheduleValidation(uri);
+}
+
+const reportFolderFailure =
+  (folderUri: string) =>
+  (err: unknown): void =>
+    log(`Could not validate the milestone files of ${folderUri}: ${String(err)}`);
+
+async function followFolder(folderUri: string): Promise<void> {
+  const uris = await disk.addFolder(folderUri);
+  await Promise.all(uris.map((uri) => validateFromDisk(uri).catch(reportFailure(uri))));
+}
+
+function unfollowFolder(folderUri: string): void {
+  for (const uri of disk.removeFolder(folderUri)) {
+    debouncer.cancel(uri);
+    validator.forget(uri);
+  }
+}
+
+/** A watcher's news about a milestone file: a deleted one that is not open shows nothing any more. */
+function followWatchedMilestone(change: FileEvent): void {
+  if (change.type !== FileChangeType.Deleted) {
+    disk.changed(change.uri);
+  } else if (disk.deleted(change.uri)) {
+    debouncer.cancel(change.uri);
+    validator.forget(change.uri);
+  }
 }
 
 async function registerWatchers(): Promise<void> {
@@ -123,30 +176,37 @@ connection.onInitialized(() => {
     connection.client.register(DidChangeConfigurationNotification.type, { section: SETTINGS_SECTION }).catch((err: unknown) => log(`Could not follow settings changes: ${String(err)}`));
   }
   void registerWatchers().catch((err: unknown) => log(`Could not watch milestone files: ${String(err)}`));
+  // Not awaited: initialization must not wait for the disk, and each file publishes when ready.
+  for (const f of folders) void followFolder(f.uri).catch(reportFolderFailure(f.uri));
   if (client.workspace?.workspaceFolders) {
     connection.workspace.onDidChangeWorkspaceFolders((e) => {
       folders = [...folders.filter((f) => !e.removed.some((r) => r.uri === f.uri)), ...e.added];
       void registerWatchers().catch((err: unknown) => log(`Could not watch milestone files: ${String(err)}`));
+      for (const f of e.removed) unfollowFolder(f.uri);
+      for (const f of e.added) void followFolder(f.uri).catch(reportFolderFailure(f.uri));
     });
   }
 });
 
 documents.onDidChangeContent(({ document }) => {
-  if (!milestoneFileOf(document.uri)) return;
+  const file = milestoneFileOf(document.uri);
+  if (!file) return;
   if (opened.has(document.uri)) {
     scheduleValidation(document.uri);
     return;
   }
   // Just opened: show its problems at once, there is no typing to wait for.
-  opened.add(document.uri);
-  void validate(document.uri).catch((err: unknown) => log(`Validation of ${document.uri} failed: ${String(err)}`));
+  opened.set(document.uri, file);
+  void validate(document.uri).catch(reportFailure(document.uri));
 });
 
 documents.onDidClose(({ document }) => {
   if (!opened.delete(document.uri)) return;
   debouncer.cancel(document.uri);
   analyses.delete(document.uri);
-  validator.forget(document.uri);
+  // Unsaved edits were discarded with the buffer: the disk copy speaks for the file again
+  // (or nothing does, when it is gone or outside the workspace folders).
+  void validateFromDisk(document.uri).catch(reportFailure(document.uri));
 });
 
 connection.onDidChangeConfiguration((params) => {
@@ -160,10 +220,14 @@ connection.onDidChangeWatchedFiles(({ changes }) => {
   for (const change of changes) {
     const what = classifyWatchedFile(change.uri);
     if (what.kind === 'session') sessions.invalidate(what.workspace);
-    if (what.kind === 'milestone') milestonesChanged = true;
+    if (what.kind === 'milestone') {
+      milestonesChanged = true;
+      followWatchedMilestone(change);
+    }
   }
   // A journal line is appended many times a second during a run; only a milestone file
-  // change is worth new tool lookups and a new validation.
+  // change is worth new tool lookups and a new validation — of every file, open or on disk:
+  // it is what a rule that looks beyond its own file would need, and milestone files are few.
   if (milestonesChanged) {
     checker.clear();
     revalidateAll();

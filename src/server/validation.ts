@@ -26,9 +26,14 @@ export class Validator {
 
   constructor(private readonly deps: ValidatorDeps) {}
 
-  /** Resolves with what was published last, or undefined when a newer validation took over. */
-  async validate(analysis: Analysis): Promise<LspDiagnostic[] | undefined> {
-    const { uri, version } = analysis.document;
+  /**
+   * Resolves with what was published last, or undefined when a newer validation took over.
+   * The problems of a file read from disk are published under no version: they belong to no
+   * version of an editor's document.
+   */
+  async validate(analysis: Analysis, from: 'buffer' | 'disk' = 'buffer'): Promise<LspDiagnostic[] | undefined> {
+    const { uri } = analysis.document;
+    const version = from === 'buffer' ? analysis.document.version : undefined;
     const generation = ++this.counter;
     this.generations.set(uri, generation);
     const current = (): boolean => this.generations.get(uri) === generation;
@@ -49,7 +54,7 @@ export class Validator {
     return all;
   }
 
-  /** A closed document: drop any validation in flight and clear what it showed. */
+  /** A file nothing speaks for any more: drop any validation in flight and clear what it showed. */
   forget(uri: string): void {
     this.generations.delete(uri);
     this.deps.publish(uri, undefined, []);

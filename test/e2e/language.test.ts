@@ -27,6 +27,15 @@ tasks:
     depends_on: [first]
 `;
 
+// Never opened by any test: its problem can only come from the server reading it from disk.
+const UNOPENED = `id: unopened
+title: Never opened
+tasks:
+  - id: only
+    run: echo only
+    depends_on: [ghost]
+`;
+
 async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');
   const input = page.locator('.quick-input-widget input');
@@ -42,17 +51,37 @@ function problemRow(page: Page, text: string | RegExp) {
   return page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
 }
 
+/** The little of a DOM element read from a row; the tests compile without the DOM library. */
 describe('milestone files in a real editor: the language server', function () {
   let workspace: string;
   let s: Session;
 
   before(async function () {
-    workspace = await gitWorkspace({ '.milestones/broken.yaml': BROKEN, '.milestones/fine.yaml': FINE });
+    workspace = await gitWorkspace({ '.milestones/broken.yaml': BROKEN, '.milestones/fine.yaml': FINE, '.milestones/unopened.yaml': UNOPENED });
     s = await launch(workspace);
     await (await harness()).waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
   });
 
   stopAfterSuite(() => s);
+
+  it('lists the problems of milestone files that were never opened in the Problems panel', async () => {
+    const h = await harness();
+    await h.runCommand(s.page, 'View: Focus Problems');
+    // Room for every row: the list renders only the rows it has space for.
+    await h.runCommand(s.page, 'View: Toggle Maximized Panel');
+    try {
+      await problemRow(s.page, 'depends on "ghost"').waitFor();
+      await problemRow(s.page, 'depends on "nope"').waitFor();
+      assert.equal(await s.page.locator('.tab', { hasText: /unopened\.yaml|broken\.yaml/ }).count(), 0, 'no test opened these files yet');
+      const unopened = await h.problemsIn(s.page, 'unopened.yaml');
+      assert.equal(unopened.length, 1, unopened.join('\n'));
+      assert.match(unopened[0]!, /^Task "only" depends on "ghost", which is not a task in this milestone\..*unknown-dependency.*\[Ln 6, Col 18\]/);
+      assert.equal((await h.problemsIn(s.page, 'broken.yaml')).length, 4);
+      await s.shot('18-problems-of-unopened-files');
+    } finally {
+      await h.runCommand(s.page, 'View: Toggle Maximized Panel');
+    }
+  });
 
   it('shows a cycle and an unknown dependency in the Problems panel; a quick fix removes the unknown one', async () => {
     const h = await harness();
@@ -60,7 +89,7 @@ describe('milestone files in a real editor: the language server', function () {
     await h.runCommand(s.page, 'View: Focus Problems');
     await problemRow(s.page, 'Dependency cycle').waitFor();
     await problemRow(s.page, 'depends on "nope"').waitFor();
-    const rows = await h.problems(s.page);
+    const rows = await h.problemsIn(s.page, 'broken.yaml');
     assert.equal(rows.filter((r) => r.includes('Dependency cycle')).length, 3, `one per edge of the cycle:\n${rows.join('\n')}`);
     assert.ok(rows.some((r) => /a → c → b → a|a → b → c → a|c → b → a → c|b → a → c → b/.test(r)), rows.join('\n'));
     await s.shot('10-problems');

@@ -3,7 +3,7 @@
 // milestone. Run `node esbuild.mjs` first.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -14,9 +14,12 @@ import {
   DefinitionRequest,
   DidChangeWatchedFilesNotification,
   DidChangeTextDocumentNotification,
+  DidChangeWorkspaceFoldersNotification,
+  DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   DocumentSymbolRequest,
   ExitNotification,
+  FileChangeType,
   HoverRequest,
   InitializedNotification,
   InitializeRequest,
@@ -24,6 +27,7 @@ import {
   ReferencesRequest,
   RegistrationRequest,
   ShutdownRequest,
+  UnregistrationRequest,
   type CodeAction,
   type CompletionItem,
   type Diagnostic,
@@ -38,7 +42,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatDuration } from '../../src/core/duration';
 import { replay } from '../../src/core/session/state';
 import { ValidateNowRequest } from '../../src/server/protocol';
-import { cleanupTempDirs, journalOf, ROOT, start, workspace } from './helpers';
+import { cleanupTempDirs, journalOf, ROOT, start, tempDir, workspace } from './helpers';
 
 const SERVER = path.join(ROOT, 'dist', 'server.js');
 
@@ -71,6 +75,30 @@ tasks:
     depends_on: [loop-a]
 `;
 
+// Milestone files of the same workspace that the client never opens: the server reads them from disk.
+const UNOPENED = `id: other
+tasks:
+  - id: a
+    run: echo a
+    depends_on: [ghost]
+`;
+
+const DOOMED = `id: doomed
+tasks:
+  - id: a
+    run: echo a
+    depends_on: [a]
+`;
+
+// On disk with a duplicate id; the client opens it, fixes it in the buffer, and closes it unsaved.
+const UNSAVED = `id: unsaved
+tasks:
+  - id: a
+    run: echo a
+  - id: a
+    run: echo again
+`;
+
 const rangeOf = (sl: number, sc: number, el: number, ec: number): { start: { line: number; character: number }; end: { line: number; character: number } } => ({
   start: { line: sl, character: sc },
   end: { line: el, character: ec },
@@ -93,11 +121,28 @@ class PublishedDiagnostics {
     });
   }
 
-  /** The first publication for `uri` that passes `test`, counting the latest one already received. */
-  next(uri: string, test: (p: PublishDiagnosticsParams) => boolean): Promise<PublishDiagnosticsParams> {
+  /**
+   * The first publication for `uri` that passes `test`, counting the latest one already
+   * received; fails after `timeoutMs` with the latest one, so a missing publication says what came instead.
+   */
+  next(uri: string, test: (p: PublishDiagnosticsParams) => boolean, timeoutMs = 10_000): Promise<PublishDiagnosticsParams> {
     const seen = this.latest.get(uri);
     if (seen && test(seen)) return Promise.resolve(seen);
-    return new Promise((resolve) => this.waiting.push({ uri, test, resolve }));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        uri,
+        test,
+        resolve: (p: PublishDiagnosticsParams): void => {
+          clearTimeout(timer);
+          resolve(p);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiting.splice(this.waiting.indexOf(waiter), 1);
+        reject(new Error(`no matching diagnostics for ${uri} within ${timeoutMs} ms; latest: ${JSON.stringify(this.latest.get(uri) ?? null)}`));
+      }, timeoutMs);
+      this.waiting.push(waiter);
+    });
   }
 }
 
@@ -107,6 +152,7 @@ const codesAt = (list: readonly Diagnostic[]): string[] =>
 describe('language server (dist/server.js over stdio)', function () {
   let dir: string;
   let uri: string;
+  const milestoneUri = (name: string): string => pathToFileURL(path.join(dir, '.milestones', name)).href;
   let sessionId: string;
   let buildMs: number;
   let server: ChildProcessWithoutNullStreams;
@@ -119,7 +165,7 @@ describe('language server (dist/server.js over stdio)', function () {
 
   before(async function () {
     assert.ok(existsSync(SERVER), `${SERVER} is missing: run \`node esbuild.mjs\` first.`);
-    const w = await workspace(RAN);
+    const w = await workspace(RAN, { files: { '.milestones/other.yaml': UNOPENED, '.milestones/doomed.yaml': DOOMED, '.milestones/unsaved.yaml': UNSAVED } });
     dir = w.dir;
     uri = pathToFileURL(w.file).href;
     // A real session for the hover: the milestone run by the engine, start to end.
@@ -144,6 +190,8 @@ describe('language server (dist/server.js over stdio)', function () {
       registered.push(...params.registrations);
       return null;
     });
+    // The watchers are registered anew, and the old ones dropped, when the workspace folders change.
+    connection.onRequest(UnregistrationRequest.type, () => null);
     connection.listen();
 
     const init = await connection.sendRequest(InitializeRequest.type, {
@@ -182,7 +230,10 @@ describe('language server (dist/server.js over stdio)', function () {
     assert.deepEqual(codesAt(published.diagnostics), ['unknown-dependency@8:24-8:28', 'dependency-cycle@11:17-11:23', 'dependency-cycle@14:17-14:23']);
     assert.ok(published.diagnostics.every((d) => d.source === 'milestones'));
     assert.match(published.diagnostics[1]!.message, /^Dependency cycle loop-(a|b) → loop-(a|b) → loop-(a|b): /);
-    assert.deepEqual(configurationAsked[0], { scopeUri: uri, section: 'milestones' });
+    // The files read from disk ask for their settings too, in no particular order.
+    const asked = configurationAsked as { scopeUri?: string; section?: string }[];
+    assert.deepEqual(asked.find((c) => c.scopeUri === uri), { scopeUri: uri, section: 'milestones' });
+    assert.ok(asked.every((c) => c.section === 'milestones' && c.scopeUri?.startsWith(`${pathToFileURL(dir).href}/.milestones/`)), JSON.stringify(asked));
     const now = await connection.sendRequest(ValidateNowRequest, { uri });
     assert.deepEqual(codesAt(now?.diagnostics ?? []), codesAt(published.diagnostics));
   });
@@ -235,6 +286,56 @@ describe('language server (dist/server.js over stdio)', function () {
     await connection.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
     const after = await diagnostics.next(uri, (p) => p.version === 2);
     assert.deepEqual(codesAt(after.diagnostics), ['dependency-cycle@11:17-11:23', 'dependency-cycle@14:17-14:23']);
+  });
+
+  it('publishes the problems of a milestone file no editor opened, read from disk under no version', async () => {
+    const other = await diagnostics.next(milestoneUri('other.yaml'), (p) => p.diagnostics.length > 0);
+    assert.deepEqual(codesAt(other.diagnostics), ['unknown-dependency@4:17-4:22']);
+    assert.equal(other.version, undefined);
+    assert.match(other.diagnostics[0]!.message, /^Task "a" depends on "ghost"/);
+  });
+
+  it('revalidates a closed file from disk when the watcher reports it changed', async () => {
+    const other = milestoneUri('other.yaml');
+    await diagnostics.next(other, (p) => p.diagnostics.length > 0);
+    await fs.writeFile(path.join(dir, '.milestones', 'other.yaml'), UNOPENED.replace('    depends_on: [ghost]\n', ''));
+    await connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: other, type: FileChangeType.Changed }] });
+    const fixed = await diagnostics.next(other, (p) => p.diagnostics.length === 0);
+    assert.equal(fixed.version, undefined);
+  });
+
+  it('clears a closed file that the watcher reports deleted', async () => {
+    const doomed = milestoneUri('doomed.yaml');
+    const before = await diagnostics.next(doomed, (p) => p.diagnostics.length > 0);
+    assert.deepEqual(codesAt(before.diagnostics), ['dependency-cycle@4:17-4:18']);
+    await fs.rm(path.join(dir, '.milestones', 'doomed.yaml'));
+    await connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes: [{ uri: doomed, type: FileChangeType.Deleted }] });
+    await diagnostics.next(doomed, (p) => p.diagnostics.length === 0);
+  });
+
+  it('shows the problems on disk again when a document is closed with its fixes unsaved', async () => {
+    const unsaved = milestoneUri('unsaved.yaml');
+    const onDisk = await diagnostics.next(unsaved, (p) => p.diagnostics.length > 0);
+    assert.deepEqual(codesAt(onDisk.diagnostics), ['duplicate-id@4:8-4:9']);
+    const fixed = UNSAVED.replace('  - id: a\n    run: echo again\n', '');
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: unsaved, languageId: 'yaml', version: 1, text: fixed } });
+    assert.deepEqual((await diagnostics.next(unsaved, (p) => p.version === 1)).diagnostics, []);
+    await connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: unsaved } });
+    const closed = await diagnostics.next(unsaved, (p) => p.version === undefined);
+    assert.deepEqual(codesAt(closed.diagnostics), ['duplicate-id@4:8-4:9']);
+  });
+
+  it('reads the milestone files of a workspace folder added later, and clears them when it is removed', async () => {
+    const added = await tempDir('ma-it-folder-');
+    await fs.mkdir(path.join(added, '.milestones'));
+    await fs.writeFile(path.join(added, '.milestones', 'other.yaml'), UNOPENED);
+    const folder = { uri: pathToFileURL(added).href, name: 'added' };
+    const extra = pathToFileURL(path.join(added, '.milestones', 'other.yaml')).href;
+    await connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, { event: { added: [folder], removed: [] } });
+    const published = await diagnostics.next(extra, (p) => p.diagnostics.length > 0);
+    assert.deepEqual(codesAt(published.diagnostics), ['unknown-dependency@4:17-4:22']);
+    await connection.sendNotification(DidChangeWorkspaceFoldersNotification.type, { event: { added: [], removed: [folder] } });
+    await diagnostics.next(extra, (p) => p.diagnostics.length === 0);
   });
 
   it('shuts down and exits when asked', async () => {

@@ -192,6 +192,14 @@ describe('server/diagnostics', () => {
       assert.ok(r.published.every((p) => p.version === 2), JSON.stringify(r.published));
     });
 
+    it('publishes a file read from disk under no version', async () => {
+      const r = recorder();
+      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: '' });
+      const a = textAnalysis(lines('id: disk', 'tasks: [{ id: a, run: echo, depends_on: [x] }]'), undefined, {}, 0);
+      await validator.validate(a, 'disk');
+      assert.deepEqual(r.published, [{ uri: a.document.uri, version: undefined, codes: ['unknown-dependency'] }]);
+    });
+
     it('clears a closed document and ignores what was still running for it', async () => {
       const r = recorder();
       const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: '' });
