@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { formatDuration } from '../core/duration';
 import type { JournalEvent } from '../core/session/events';
 import { countTasks, type SessionState } from '../core/session/state';
+import { completedPercent } from '../shared/presentation';
 
 const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
 
@@ -147,7 +148,9 @@ export class LiveView {
     const width = Math.max(10, Math.min(30, (this.out.columns ?? 80) - 50));
     const left = s.progress?.eta_ms ? s.progress.eta_ms - (Date.now() - this.progressAt) : 0;
     const eta = left > 0 ? ` · ETA ${formatDuration(left)}` : '';
-    const lines = [`${progressBar(finished / counts.total, width)} ${finished}/${counts.total} · ${Math.round((finished / counts.total) * 100)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${eta}`];
+    // The bar is how far the run got; the text, as in the editor, how much of it completed.
+    const notRun = counts.skipped + counts.cancelled;
+    const lines = [`${progressBar(finished / counts.total, width)} ${counts.completed}/${counts.total} completed · ${completedPercent(counts)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${notRun ? ` · ${notRun} not run` : ''}${eta}`];
     const cols = this.out.columns || 100;
     for (const t of s.tasks.values()) {
       if (t.status !== 'running') continue;

@@ -1,8 +1,9 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cleanupTempDirs, git, isRunning, journalOf, lines, runCli, workspace } from './helpers';
+import { cleanupTempDirs, CLI, git, isRunning, journalOf, lines, runCli, workspace } from './helpers';
 
 const DIAMOND = `id: diamond
 title: Diamond
@@ -143,6 +144,30 @@ tasks:
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`session ${idOf(second.stdout)}\n`));
     assert.match(r.stdout, new RegExp(`older sessions \\(pass an id to see one\\):\n    ${idOf(first.stdout)}  completed   started 20`));
+  });
+
+  it('on a terminal, run redraws a progress line and a live line per running task', async () => {
+    const w = await workspace(`id: tty
+type: custom
+executors: { max: 2 }
+tasks:
+  - { id: chatty, run: "for i in 1 2 3 4 5; do echo tick $i; sleep 0.2; done" }
+  - { id: broken, run: "sleep 0.3; exit 1" }
+  - { id: after-broken, run: "true", depends_on: [broken] }
+`, { git: false });
+    // script(1) runs the CLI on a pseudo-terminal, as a user's shell would.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn('script', ['-qec', `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} run ${JSON.stringify(w.file)}`, '/dev/null'], { cwd: w.dir, env: { ...process.env, NO_COLOR: '1', COLUMNS: '100' } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => resolve({ code, out }));
+    });
+    assert.equal(r.code, 1, r.out);
+    assert.ok(r.out.includes('\x1b[1A\x1b[0J'), 'the live lines are redrawn in place');
+    assert.match(r.out, /▸ chatty .*tick \d/, 'a running task shows the tail of its output');
+    const progress = r.out.split('\x1b[0J').flatMap((part) => part.split(/\r?\n/)).filter((l) => / completed · \d+%/.test(l));
+    assert.match(progress[progress.length - 1] ?? '', /[█░]+ 1\/3 completed · 33% · 1 failed · 1 not run/);
+    assert.match(r.out, /broken/);
   });
 
   it('run --json prints every event as a JSON line', async () => {
