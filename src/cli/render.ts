@@ -190,7 +190,7 @@ export class PlainView {
     if (line) this.out.write(`[${formatDuration(Date.now() - this.start).padStart(6)}] ${line.trimStart()}\n`);
     if (e.type === 'progress' && e.data.done + e.data.failed + e.data.skipped !== this.lastFinished) {
       this.lastFinished = e.data.done + e.data.failed + e.data.skipped;
-      this.out.write(`[${formatDuration(Date.now() - this.start).padStart(6)}] progress ${e.data.done + e.data.failed + e.data.skipped}/${e.data.total} (${e.data.percent}%)\n`);
+      this.out.write(`[${formatDuration(Date.now() - this.start).padStart(6)}] progress ${e.data.done}/${e.data.total} completed (${completedPercent({ completed: e.data.done, total: e.data.total })}%)${e.data.failed ? `, ${e.data.failed} failed` : ''}${e.data.skipped ? `, ${e.data.skipped} not run` : ''}\n`);
     }
   }
 

@@ -72,7 +72,7 @@ describe('milestone-agents CLI', function () {
     const r = await runCli(['run', w.file], { cwd: w.dir });
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /✓ Diamond: completed 4\/4 tasks/);
-    assert.match(r.stdout, /progress 4\/4 \(100%\)/);
+    assert.match(r.stdout, /progress 4\/4 completed \(100%\)/);
     const runs = await lines(path.join(w.dir, 'runs.log'));
     assert.equal(runs[0], 'a');
     assert.equal(runs[3], 'd');
