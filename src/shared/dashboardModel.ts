@@ -11,7 +11,7 @@ export interface DashboardModel {
   pauseReason: string | null;
   progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; etaMs: number | null };
   agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; completed: number; errors: number; restarts: number }[];
-  graph: { nodes: { id: string; label: string; status: TaskStatus; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
+  graph: { nodes: { id: string; label: string; status: TaskStatus | 'interrupted'; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
   timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: 'completed' | 'failed' | 'running' | 'cancelled' }[] }[] };
   gates: { id: string; status: string; blocking: boolean; message: string | null }[];
   alerts: { kind: string; message: string; at: string }[];
@@ -59,16 +59,21 @@ export class RunLog {
   }
 }
 
-export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number): DashboardModel {
+/**
+ * `halted`: the session's process died without a last event (it shows as interrupted).
+ * Its journal still says that tasks run and agents work: they are drawn as they are,
+ * stopped at the last event, not growing with the clock.
+ */
+export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number, halted = false): DashboardModel {
   const c = countTasks(s);
   const tasks = s.taskOrder.map((id) => s.tasks.get(id)).filter((t) => t !== undefined);
   const starts = runs.map((r) => r.start);
   const start = starts.length ? Math.min(...starts) : s.startedAt ? Date.parse(s.startedAt) : now;
-  const end = s.endedAt ? Date.parse(s.endedAt) : now;
+  const end = s.endedAt ? Date.parse(s.endedAt) : halted && s.lastEventAt ? Date.parse(s.lastEventAt) : now;
   const lanes = new Map<string, DashboardModel['timeline']['lanes'][number]>();
   for (const r of runs) {
     const lane = lanes.get(r.agent) ?? { agent: r.agent, runs: [] };
-    lane.runs.push({ task: r.task, start: r.start, end: r.end ?? end, status: r.status });
+    lane.runs.push({ task: r.task, start: r.start, end: r.end ?? end, status: halted && r.status === 'running' ? 'cancelled' : r.status });
     lanes.set(r.agent, lane);
   }
   const known = new Set(tasks.map((t) => t.id));
@@ -81,14 +86,14 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       done: c.completed,
       failed: c.failed,
       skipped: c.skipped + c.cancelled,
-      running: c.running,
+      running: halted ? 0 : c.running,
       total: c.total,
       percent: completedPercent(c),
-      etaMs: s.status === 'completed' || s.status === 'failed' ? 0 : (s.progress?.eta_ms ?? null),
+      etaMs: s.status === 'completed' || s.status === 'failed' || halted ? 0 : (s.progress?.eta_ms ?? null),
     },
-    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: a.status, task: a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
+    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: halted ? 'terminated' : a.status, task: halted ? null : a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
     graph: {
-      nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: t.status, attempts: t.attempts, durationMs: t.durationMs })),
+      nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: halted && t.status === 'running' ? 'interrupted' : t.status, attempts: t.attempts, durationMs: t.durationMs })),
       edges: tasks.flatMap((t) => t.dependsOn.filter((d) => known.has(d)).map((d) => ({ from: d, to: t.id }))),
     },
     timeline: { start, end: Math.max(end, start + 1), lanes: [...lanes.values()].sort((a, b) => a.agent.localeCompare(b.agent, undefined, { numeric: true })) },

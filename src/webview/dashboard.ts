@@ -133,7 +133,7 @@ function render(): void {
   }
   empty.hidden = true;
   main.hidden = false;
-  const model = toDashboardModel(state, runs.runs, Date.now());
+  const model = toDashboardModel(state, runs.runs, Date.now(), shownStatus(state.status, liveness) === 'interrupted' && state.status === 'running');
   renderHeader(model);
   renderAgents(model);
   renderGraph(model);

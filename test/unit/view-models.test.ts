@@ -134,6 +134,24 @@ describe('view models', () => {
       assert.equal(b.status, 'cancelled');
       assert.equal(b.end, T0 + 1800);
     });
+
+    it('draws a session whose process died as stopped at its last event, not as still running', () => {
+      const events = run();
+      const s = replay(SESSION, events);
+      const runs = new RunLog();
+      for (const e of events) runs.add(e);
+      const last = Date.parse(events[events.length - 1]!.timestamp);
+      const m = toDashboardModel(s, runs.runs, last + 60_000, true);
+      assert.equal(m.graph.nodes.find((n) => n.id === 'b')?.status, 'interrupted');
+      assert.deepEqual([...new Set(m.agents.map((a) => a.status))], ['terminated']);
+      assert.equal(m.progress.running, 0);
+      assert.equal(m.progress.etaMs, 0);
+      assert.equal(m.timeline.end, last, 'the timeline stops at the last event');
+      const b = m.timeline.lanes.flatMap((l) => l.runs).find((r) => r.task === 'b');
+      assert.deepEqual([b?.status, b?.end], ['cancelled', last]);
+      const live = toDashboardModel(s, runs.runs, last + 60_000);
+      assert.equal(live.graph.nodes.find((n) => n.id === 'b')?.status, 'running', 'a live session is drawn as it runs');
+    });
   });
 
   describe('dashboard messages', () => {
