@@ -201,12 +201,56 @@ async function benchValidation(): Promise<Record<string, unknown>> {
   };
 }
 
+/**
+ * What a commit per task costs on the critical path: with `auto_commit: task` a dependent
+ * starts once its dependency is committed. A chain of tasks that each write a file, in a
+ * git repository, with commits per task and with commits off, in the same run.
+ */
+async function benchCommits(): Promise<Record<string, unknown>> {
+  const n = 12;
+  const timed = async (mode: 'task' | 'off'): Promise<number> => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ma-bench-git-'));
+    const git = (...args: string[]): void => void execFileSync('git', args, { cwd: dir });
+    git('init', '-q', '-b', 'main');
+    git('config', 'user.name', 'Bench');
+    git('config', 'user.email', 'bench@example.invalid');
+    git('commit', '-q', '--allow-empty', '-m', 'start');
+    const yaml = [`id: commits`, `git: { auto_commit: ${mode} }`, `executors: { max: 1 }`, `tasks:`, ...Array.from({ length: n }, (_, i) => `  - { id: t${i}, run: "echo ${i} > f${i}.txt"${i ? `, depends_on: [t${i - 1}]` : ''} }`)].join('\n');
+    await fs.mkdir(path.join(dir, '.milestones'));
+    const file = path.join(dir, '.milestones', 'commits.yaml');
+    await fs.writeFile(file, yaml);
+    git('add', '-A');
+    git('commit', '-q', '-m', 'milestone');
+    const t0 = performance.now();
+    const c = await Coordinator.start(file, { workerScript: WORKER, resourceCeiling: 1.01 });
+    const outcome = await c.done;
+    const ms = performance.now() - t0;
+    if (outcome.status !== 'completed') throw new Error(`bench milestone ${outcome.status}: ${outcome.reason}`);
+    await fs.rm(dir, { recursive: true, force: true });
+    return ms;
+  };
+  const withCommits: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    withCommits.push(await timed('task'));
+    without.push(await timed('off'));
+  }
+  return {
+    chain: `${n} tasks, each writing a file, 1 executor, in a git repository`,
+    auto_commit_task_ms: Math.round(median(withCommits)),
+    auto_commit_off_ms: Math.round(median(without)),
+    commit_cost_per_task_ms: Math.round((median(withCommits) - median(without)) / n),
+    task_over_off: r3(median(withCommits) / median(without)),
+  };
+}
+
 async function main(): Promise<void> {
   execFileSync('make', ['--version']);
   const results = {
     when: new Date().toISOString(),
     machine: { cpus: os.cpus().length, node: process.version },
     scheduling: await benchScheduling(),
+    commits: await benchCommits(),
     journal: await benchJournal(),
     validation_2000_tasks: await benchValidation(),
   };

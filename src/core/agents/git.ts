@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { simpleGit, type SimpleGit, type StatusResult } from 'simple-git';
 import type { Agent, AgentContext } from './agent';
 import type { CoordinatorToAgent, GitConfig } from './messages';
 
@@ -33,16 +33,20 @@ export async function openRepository(dir: string, binary?: string): Promise<{ gi
   return { git: simpleGit({ baseDir: root, ...(binary ? { binary } : {}), config, completion: { onClose: true, onExit: false } }), root };
 }
 
-export async function findConflict(git: SimpleGit): Promise<Conflict | undefined> {
-  const status = await git.status();
+/**
+ * Unmerged paths, a merge or rebase in progress, or a diverged branch. Runs on every
+ * per-task commit, so it asks git twice at most: the status (or the caller's), and one
+ * rev-parse for where the in-progress markers live.
+ */
+export async function findConflict(git: SimpleGit, root: string, known?: StatusResult): Promise<Conflict | undefined> {
+  const status = known ?? (await git.status());
   if (status.conflicted.length) return { kind: 'unmerged', detail: `unmerged paths: ${status.conflicted.slice(0, 5).join(', ')}` };
-  const root = (await git.revparse(['--show-toplevel'])).trim();
-  const inRoot = async (p: string): Promise<boolean> => {
-    const rel = (await git.revparse(['--git-path', p])).trim();
-    return fs.access(path.resolve(root, rel)).then(() => true, () => false);
-  };
-  if (await inRoot('MERGE_HEAD')) return { kind: 'merge', detail: 'a merge is in progress: finish it (git commit) or abort it (git merge --abort)' };
-  if ((await inRoot('rebase-merge')) || (await inRoot('rebase-apply'))) return { kind: 'rebase', detail: 'a rebase is in progress: finish it (git rebase --continue) or abort it (git rebase --abort)' };
+  const markers = ['MERGE_HEAD', 'rebase-merge', 'rebase-apply'];
+  // Paths come back relative to the repository root (simple-git runs there), one per line.
+  const where = (await git.raw(['rev-parse', ...markers.flatMap((m) => ['--git-path', m])])).trim().split('\n');
+  const present = await Promise.all(where.map((rel) => fs.access(path.resolve(root, rel.trim())).then(() => true, () => false)));
+  if (present[0]) return { kind: 'merge', detail: 'a merge is in progress: finish it (git commit) or abort it (git merge --abort)' };
+  if (present[1] || present[2]) return { kind: 'rebase', detail: 'a rebase is in progress: finish it (git rebase --continue) or abort it (git rebase --abort)' };
   if (status.tracking && status.ahead > 0 && status.behind > 0) {
     return { kind: 'diverged', detail: `${status.current ?? 'the branch'} has diverged from ${status.tracking} (${status.ahead} ahead, ${status.behind} behind): merge or rebase it` };
   }
@@ -115,7 +119,7 @@ export class GitAgent implements Agent {
     await excludeSessionState(git, root, session.workspace);
     // A conflict that appeared since the coordinator's preflight (which also refused a
     // dirty tree before the session was created) still stops the run here.
-    const conflict = await findConflict(git);
+    const conflict = await findConflict(git, root);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
       this.ctx.send({ type: 'git_prepared', ok: false, available: true, error: `The repository needs attention first: ${conflict.detail}.` });
@@ -158,13 +162,13 @@ export class GitAgent implements Agent {
       return;
     }
     const { git } = repo;
-    const conflict = await findConflict(git);
+    const status = await git.status();
+    const conflict = await findConflict(git, repo.root, status);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
       this.ctx.send({ type: 'git_done', operation: 'commit', ok: false, error: conflict.detail, task });
       return;
     }
-    const status = await git.status();
     if (status.isClean() || (reason === 'threshold' && status.files.length <= this.config.threshold)) {
       this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
       return;
@@ -202,7 +206,7 @@ export class GitAgent implements Agent {
         this.ctx.emit({ type: 'git_error', data: { operation: 'push', message: 'git.push is true but the repository has no remote: add one (git remote add origin <url>).' } });
       } else {
         await git.fetch(remote).catch(() => undefined);
-        const conflict = await findConflict(git);
+        const conflict = await findConflict(git, repo.root);
         if (conflict) {
           this.ctx.emit({ type: 'git_conflict', data: conflict });
         } else {

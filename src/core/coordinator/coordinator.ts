@@ -1125,7 +1125,7 @@ async function preflightGit(workspace: string, milestone: Milestone, options: Co
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
   if (!usesGit(milestone)) return [];
-  const conflict = await findConflict(repo.git);
+  const conflict = await findConflict(repo.git, repo.root);
   if (conflict) throw new PreconditionError(`The repository at ${repo.root} needs attention first: ${conflict.detail}.`);
   if (options.allowDirty) return [];
   const changes = await uncommittedChanges(repo.git, repo.root, workspace);
