@@ -1,11 +1,12 @@
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatDiagnostic, hasErrors } from '../core/milestone/diagnostics';
-import { validateMilestoneFile } from '../core/milestone/validate';
+import { failpoint } from '../core/failpoints';
+import { MilestoneUnreadableError, validateMilestoneFile } from '../core/milestone/validate';
 import { workspaceOf } from '../core/milestone/workspace';
 import { Coordinator, MilestoneInvalidError, PreconditionError, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
 import { ID_RULE, isValidId } from '../core/ids';
-import { JournalFailedError, readJournal, type TornLine } from '../core/session/journal';
+import { JournalDamagedError, JournalFailedError, readJournal, type TornLine } from '../core/session/journal';
 import { SessionPaths, sessionsRoot } from '../core/session/layout';
 import { isSessionLive, SessionLockedError } from '../core/session/lock';
 import { replay, type SessionState } from '../core/session/state';
@@ -15,7 +16,7 @@ import { LiveView, palette, PlainView, summaryLines } from './render';
 
 declare const __dirname: string;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 3 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 3, internal: 4 } as const;
 
 const HELP = `milestone-agents — run a milestone: a graph of shell tasks and AI agent runs
 
@@ -34,7 +35,7 @@ Options:
   --allow-dirty    start even if the git working tree has uncommitted changes
 
 Exit codes: 0 done, 1 a task or blocking gate failed, 2 invalid milestone or usage,
-            3 interrupted or paused (the session can be resumed)`;
+            3 interrupted or paused (the session can be resumed), 4 internal error`;
 
 class UsageError extends Error {}
 
@@ -60,6 +61,7 @@ function parse(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (failpoint('cli.internal_error') !== undefined) throw new TypeError('failpoint cli.internal_error');
   let args: ReturnType<typeof parse>;
   try {
     args = parse(argv);
@@ -124,18 +126,13 @@ const FS_ADVICE: Record<string, string> = {
   EISDIR: 'it is a folder where a file is needed. Move the folder aside.',
 };
 
-/**
- * The message of an error the user can act on, or undefined for an internal error, which
- * keeps its stack. The core throws plain Errors for an unreadable milestone file, a
- * damaged journal and an empty one, so those are known by their wording.
- */
+/** The message of an error the user can act on, or undefined for an internal error, which keeps its stack. */
 function expectedMessage(err: unknown): string | undefined {
   if (err instanceof CliError || err instanceof MilestoneInvalidError || err instanceof PreconditionError || err instanceof SessionLockedError || err instanceof JournalFailedError) {
     return err.message;
   }
+  if (err instanceof MilestoneUnreadableError || err instanceof JournalDamagedError) return err.message;
   if (!(err instanceof Error)) return undefined;
-  if (/^Cannot read milestone file /.test(err.message) || /:\d+: the journal is damaged \(/.test(err.message)) return err.message;
-  if (/ has no events: there is nothing to resume\.$/.test(err.message)) return `${err.message} Start a new run with \`milestone-agents run <file>\`.`;
   const { code, path: file, syscall } = err as NodeJS.ErrnoException;
   const advice = code ? FS_ADVICE[code] : undefined;
   if (advice && file) return `Cannot ${syscall ?? 'use'} ${displayPath(file)}: ${advice}`;
@@ -317,8 +314,9 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      process.stderr.write(`milestone-agents: ${(err as Error).stack ?? String(err)}\n`);
-      process.exitCode = EXIT.usage;
+      // Not something the user did: a bug. Exit 4 tells scripts apart from usage errors.
+      process.stderr.write(`milestone-agents: internal error — please report it with this output:\n${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT.internal;
     },
   );
 }

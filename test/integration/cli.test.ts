@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { cleanupTempDirs, CLI, git, isRunning, journalOf, lines, runCli, workspace } from './helpers';
+import { cleanupTempDirs, CLI, git, isRunning, journalOf, lines, ROOT, runCli, workspace } from './helpers';
 
 const DIAMOND = `id: diamond
 title: Diamond
@@ -50,6 +50,12 @@ describe('milestone-agents CLI', function () {
     const json = await runCli(['validate', bad.file, '--json'], { cwd: bad.dir });
     const diags = JSON.parse(json.stdout) as { code: string; range: { start: { line: number } } }[];
     assert.deepEqual(diags.map((d) => d.code).sort(), ['duplicate-id', 'task-command', 'unknown-dependency', 'unknown-key']);
+  });
+
+  it('an internal error exits 4 with its stack, unlike a usage error', async () => {
+    const r = await runCli(['status'], { cwd: ROOT, env: { MILESTONE_AGENTS_FAILPOINTS: 'cli.internal_error=1' } });
+    assert.equal(r.code, 4);
+    assert.match(r.stderr, /^milestone-agents: internal error — please report it with this output:\nTypeError: failpoint cli\.internal_error\n {4}at /);
   });
 
   it('usage errors exit 2 with help; a missing file says which', async () => {

@@ -83,7 +83,7 @@ describe('session/journal', () => {
     });
 
     it('refuses to resume a journal that has no events', async () => {
-      await assert.rejects(Journal.open(file, SESSION, { create: false }), { message: `${file} has no events: there is nothing to resume.` });
+      await assert.rejects(Journal.open(file, SESSION, { create: false }), { message: `${file} has no events: there is nothing to resume. Start a new run instead.` });
       await fs.writeFile(file, '');
       await assert.rejects(Journal.open(file, SESSION, { create: false }), /has no events/);
     });

@@ -13,6 +13,10 @@ import { suggest } from './suggest';
 import { ToolChecker, TOOL_NAME } from './tools';
 import { isInside, realPath, workspaceOf } from './workspace';
 
+
+/** The milestone file could not be read (missing, a folder, no permission): the message says which and why. */
+export class MilestoneUnreadableError extends Error {}
+
 export interface ValidateOptions {
   /** Root that `cwd` must stay inside; defaults to the folder holding `.milestones/`. */
   workspace?: string;
@@ -258,7 +262,7 @@ export async function validateMilestoneFile(file: string, options: ValidateOptio
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'it does not exist' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message;
-    throw new Error(`Cannot read milestone file ${abs}: ${why}.`, { cause: err });
+    throw new MilestoneUnreadableError(`Cannot read milestone file ${abs}: ${why}.`, { cause: err });
   }
   return validateMilestoneText(text, abs, options);
 }

@@ -4,6 +4,9 @@ import { failpoint } from '../failpoints';
 import { fsyncDir } from './atomic';
 import { isJournalEvent, type EventData, type EventType, type JournalEvent, type JournalEventOf } from './events';
 
+/** A journal that cannot be replayed: a damaged line before the last, or no events at all. */
+export class JournalDamagedError extends Error {}
+
 export interface TornLine {
   /** One-based line number of the dropped line. */
   line: number;
@@ -51,7 +54,7 @@ export function parseJournal(text: string, file: string, expectedSession?: strin
       // Only a line without its newline can come from a crash mid-append; a complete line
       // that is wrong was written wrong or edited, and dropping it would hide that.
       if (nl !== -1) {
-        throw new Error(`${file}:${lineNo}: the journal is damaged (${problem}). A crash only ever cuts off the last line, so this line was written wrong or edited; the session cannot be replayed safely. Restore the file from a backup, or move the session folder aside and start a new session.`);
+        throw new JournalDamagedError(`${file}:${lineNo}: the journal is damaged (${problem}). A crash only ever cuts off the last line, so this line was written wrong or edited; the session cannot be replayed safely. Restore the file from a backup, or move the session folder aside and start a new session.`);
       }
       return { events, validBytes: Buffer.byteLength(text.slice(0, offset)), torn: { line: lineNo, bytes: Buffer.byteLength(raw), reason: problem } };
     }
@@ -112,7 +115,7 @@ export class Journal {
     await fs.mkdir(path.dirname(file), { recursive: true });
     const contents = await readJournal(file, session);
     if (!options.create && contents.events.length === 0 && !contents.torn) {
-      throw new Error(`${file} has no events: there is nothing to resume.`);
+      throw new JournalDamagedError(`${file} has no events: there is nothing to resume. Start a new run instead.`);
     }
     const handle = await fs.open(file, 'a');
     if (contents.torn) {
