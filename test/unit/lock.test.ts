@@ -106,11 +106,15 @@ describe('session/lock', () => {
     });
   });
 
-  it('explains a lock without an owner record', async () => {
+  it('explains a lock without an owner record, and when it will be free if nobody runs it', async () => {
     await fs.mkdir(`${paths.lockTarget}.lock`, { recursive: true });
-    await assert.rejects(acquireSessionLock(paths, 'here', () => undefined), {
-      name: 'Error',
-      message: `Session ${SESSION} is locked by another coordinator. Stop it first; the session can be watched read-only meanwhile.`,
+    // Touched 4 s ago: stale, and free, 6 s from now.
+    const touched = new Date(Date.now() - 4_000);
+    await fs.utimes(`${paths.lockTarget}.lock`, touched, touched);
+    await assert.rejects(acquireSessionLock(paths, 'here', () => undefined), (err: unknown) => {
+      assert.ok(err instanceof SessionLockedError);
+      assert.match(err.message, new RegExp(`^Session ${SESSION} is locked by another coordinator\\. Stop it first; the session can be watched read-only meanwhile\\. If no coordinator is running it, the lock is free in [67] s \\(it has no owner record\\); try again then\\.$`));
+      return true;
     });
   });
 

@@ -129,6 +129,18 @@ export function acquireWorkingTreeLock(workspace: string, milestoneId: string, s
   return acquire(runLockFiles(workspace, '.git-branch'), { by, session: sessionId, milestone: milestoneId }, onCompromised, (owner) => new WorkingTreeBusyError(milestoneId, owner));
 }
 
+/**
+ * A lock without an owner record: a coordinator between taking the lock and writing the
+ * record, or one that died in that moment. Say when it is free if nobody refreshes it.
+ */
+async function withAge(err: Error, lockDir: string): Promise<Error> {
+  const mtime = await fs.stat(lockDir).then((st) => st.mtimeMs, () => undefined);
+  if (mtime === undefined) return err;
+  const left = Math.max(1, Math.ceil((mtime + LOCK_STALE_MS - Date.now()) / 1000));
+  err.message += ` If no coordinator is running it, the lock is free in ${left} s (it has no owner record); try again then.`;
+  return err;
+}
+
 function runLockFiles(workspace: string, name: string): LockFiles {
   const dir = path.join(sessionsRoot(workspace), '.running');
   return { target: path.join(dir, name), owner: path.join(dir, `${name}.json`) };
@@ -144,7 +156,7 @@ async function acquire(files: LockFiles, who: Pick<LockOwner, 'by' | 'session' |
     if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') throw err;
     const owner = await readOwner(files.owner);
     const deadHere = owner && owner.host === os.hostname() && !isProcessAlive(owner.pid);
-    if (!deadHere) throw locked(owner);
+    if (!deadHere) throw owner ? locked(owner) : await withAge(locked(undefined), `${files.target}.lock`);
     // Age the dead owner's lock so proper-lockfile's own stale takeover removes it.
     await fs.utimes(`${files.target}.lock`, new Date(0), new Date(0)).catch(() => undefined);
     try {
