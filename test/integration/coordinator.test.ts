@@ -141,7 +141,11 @@ tasks:
     assert.deepEqual(recovered.data.requeued, ['victim']);
     assert.deepEqual(ofType(s.events, 'task_started').filter((e) => e.data.task === 'victim').map((e) => e.data.attempt), [1, 2]);
     assert.ok(ofType(s.events, 'alert').some((e) => e.data.kind === 'agent_crashed'));
-    assert.deepEqual(await lines(path.join(w.dir, 'runs.log')), ['ran', 'ran', 'after']);
+    // The first attempt's shell may be killed with its crashed executor before it wrote a
+    // line (a loaded machine): the retry's line and then its dependent's always come last.
+    const runs = await lines(path.join(w.dir, 'runs.log'));
+    assert.deepEqual(runs.slice(-2), ['ran', 'after']);
+    assert.ok(runs.length <= 3, runs.join(' '));
   });
 
   it('stops when a journal write fails: kills its task, writes nothing more, and resumes from the journal', async () => {
