@@ -265,7 +265,13 @@ tasks:
     git(w.dir, 'commit', '-qam', 'quicker two');
     const again = await runCli(['resume', id], { cwd: w.dir });
     assert.equal(again.code, 0, again.stdout + again.stderr);
-    assert.deepEqual(await lines(path.join(w.dir, 'runs.log')), ['one', 'two-start', 'two-start', 'two', 'three']);
+    // The interrupted attempt of `two` may be stopped before its shell wrote a line (a
+    // loaded machine); `one` never runs again, and the resumed `two` and `three` come last.
+    const runs = await lines(path.join(w.dir, 'runs.log'));
+    assert.equal(runs[0], 'one');
+    assert.deepEqual(runs.slice(-3), ['two-start', 'two', 'three']);
+    assert.equal(runs.filter((l) => l === 'one').length, 1, runs.join(' '));
+    assert.ok(runs.length <= 5, runs.join(' '));
   });
 
   it('after kill -9 of the CLI, resume re-runs only the interrupted task and finishes as if uninterrupted', async () => {
@@ -306,7 +312,10 @@ tasks:
     assert.equal(isRunning(slowPid), false, 'resume ended the leftover process of the interrupted run');
     const runs = await lines(path.join(w.dir, 'runs.log'));
     assert.deepEqual(runs.filter((l) => l === 'a' || l === 'b').sort(), ['a', 'b'], 'completed tasks never run again');
-    assert.deepEqual(runs.slice(-4), ['slow-start', 'slow-start', 'slow', 'last']);
+    // The first attempt's line is written unless the machine is too loaded to run it before
+    // the resume kills it; the resumed attempt's lines come last.
+    assert.deepEqual(runs.slice(-3), ['slow-start', 'slow', 'last']);
+    assert.ok(runs.filter((l) => l === 'slow-start').length <= 2, runs.join(' '));
 
     const events = await journalOf(w.dir, id);
     events.forEach((e, i) => assert.equal(e.seq, i + 1));
