@@ -576,13 +576,14 @@ tasks:
   it('refuses a second coordinator on a live session, and resumes it once that one stopped', async () => {
     const w = await workspace(`id: twice
 tasks:
-  - { id: a, run: "sleep 0.3 && echo a >> runs.log" }
+  - { id: a, run: "if [ -f resumed ]; then echo a >> runs.log; else exec sleep 30; fi" }
 `);
     const s = await start(w.file);
     await s.waitFor((e) => e.type === 'task_started');
     await assert.rejects(Coordinator.resume(w.dir, s.coordinator.sessionId, { workerScript: WORKER }), (err: unknown) => err instanceof SessionLockedError && err.message.includes(`process ${process.pid}`));
     const stopped = await s.coordinator.stop();
     assert.equal(stopped.status, 'interrupted');
+    await fs.writeFile(path.join(w.dir, 'resumed'), '');
     const again = await resume(w.dir, undefined);
     assert.equal(again.coordinator.sessionId, s.coordinator.sessionId);
     assert.equal((await again.outcome).status, 'completed');
