@@ -3,7 +3,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { JournalEvent } from '../../src/core/session/events';
-import { git, gitWorkspace, harness, launch, paletteEntries, stopAfterSuite, ROOT, runWhenListed, settled, tempDir, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { clickInlineAction, git, gitWorkspace, harness, launch, paletteEntries, stopAfterSuite, ROOT, runWhenListed, settled, tempDir, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -187,8 +187,7 @@ describe('the extension in a real editor (code-server)', function () {
     await s.shot('7-task-failed');
 
     await fs.writeFile(path.join(workspace, 'ready.txt'), 'now\n');
-    await failed.hover();
-    await failed.locator('.action-label[aria-label="Retry Failed Task"]').click();
+    await clickInlineAction(failed, 'Retry Failed Task');
     await waitForStatusBar(s.page, /flaky 2\/2 · 100%/);
     await h.waitForNotification(s.page, 'Milestone "E2E retry" completed: 2/2 tasks.');
     await fs.access(path.join(workspace, 'after.txt'));
@@ -209,8 +208,7 @@ describe('the extension in a real editor (code-server)', function () {
 
       await fs.writeFile(path.join(workspace, 'key.txt'), 'key\n');
       const failed = treeRow(s.page, 'Agents', /^unlock — Needs a key$/);
-      await failed.hover();
-      await failed.locator('.action-label[aria-label="Retry Failed Task"]').click();
+      await clickInlineAction(failed, 'Retry Failed Task');
       await s.page.locator('.pane .monaco-list-row', { hasText: /unlocked — After the key[\s\S]*completed/ }).first().waitFor();
       await warning.waitFor({ state: 'detached' });
       // "held" still runs: the warning went with the retry, not with the end of the session.
@@ -323,8 +321,7 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     // The Milestones view keeps its Start action, which says why nothing runs and how to change that.
     await showAgents(s);
     const file = treeRow(s.page, 'Milestones', /^E2E happy path$/);
-    await file.hover();
-    await file.locator('.action-label[aria-label="Start Milestone"]').click();
+    await clickInlineAction(file, 'Start Milestone');
     const toast = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Restricted Mode' }).first();
     await toast.waitFor();
     assert.match(await toast.innerText(), /Starting a milestone is not possible in Restricted Mode/);

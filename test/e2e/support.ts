@@ -136,6 +136,20 @@ export function treeRow(page: Page, view: string, label: string | RegExp) {
   return pane.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: label }) }).first();
 }
 
+/**
+ * Clicks an inline action of a tree row. The action shows only while the row is hovered, and
+ * a refresh of the tree re-renders the row without the hover: hover again and retry then.
+ */
+export async function clickInlineAction(row: Locator, label: string): Promise<void> {
+  const action = row.locator(`.action-label[aria-label="${label}"]`);
+  for (let attempt = 1; ; attempt++) {
+    await row.hover();
+    const failure = await action.click({ timeout: 5_000 }).then(() => undefined, (err: Error) => err);
+    if (!failure) return;
+    if (attempt === 5) throw new Error(`could not click "${label}" on the row after 5 hovers: ${failure.message}`);
+  }
+}
+
 /** Resolves with the file's content once `test` accepts it; wakes on file-system events. */
 export async function waitForFileContent(file: string, test: (text: string) => boolean, timeout = 30_000): Promise<string> {
   const { watch } = await import('node:fs');
