@@ -187,7 +187,7 @@ describe('the extension in a real editor (code-server)', function () {
     await s.shot('7-task-failed');
 
     await fs.writeFile(path.join(workspace, 'ready.txt'), 'now\n');
-    await clickInlineAction(failed, 'Retry Failed Task');
+    await clickInlineAction(s.page, failed, 'Retry Failed Task', s.page.locator('.statusbar .statusbar-item', { hasText: /flaky [12]\/2/ }).first());
     await waitForStatusBar(s.page, /flaky 2\/2 · 100%/);
     await h.waitForNotification(s.page, 'Milestone "E2E retry" completed: 2/2 tasks.');
     await fs.access(path.join(workspace, 'after.txt'));
@@ -208,8 +208,8 @@ describe('the extension in a real editor (code-server)', function () {
 
       await fs.writeFile(path.join(workspace, 'key.txt'), 'key\n');
       const failed = treeRow(s.page, 'Agents', /^unlock — Needs a key$/);
-      await clickInlineAction(failed, 'Retry Failed Task');
-      await s.page.locator('.pane .monaco-list-row', { hasText: /unlocked — After the key[\s\S]*completed/ }).first().waitFor();
+      const unlocked = s.page.locator('.pane .monaco-list-row', { hasText: /unlocked — After the key[\s\S]*completed/ }).first();
+      await clickInlineAction(s.page, failed, 'Retry Failed Task', unlocked);
       await warning.waitFor({ state: 'detached' });
       // "held" still runs: the warning went with the retry, not with the end of the session.
       assert.match(await waitForStatusBar(s.page, /blocked \d\/3/), /blocked 2\/3/);
@@ -321,9 +321,8 @@ describe('Restricted Mode (an untrusted workspace)', function () {
     // The Milestones view keeps its Start action, which says why nothing runs and how to change that.
     await showAgents(s);
     const file = treeRow(s.page, 'Milestones', /^E2E happy path$/);
-    await clickInlineAction(file, 'Start Milestone');
     const toast = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Restricted Mode' }).first();
-    await toast.waitFor();
+    await clickInlineAction(s.page, file, 'Start Milestone', toast);
     assert.match(await toast.innerText(), /Starting a milestone is not possible in Restricted Mode/);
     await toast.locator('.monaco-button', { hasText: 'Manage Workspace Trust' }).waitFor();
     await settled(s.page.locator('.notifications-toasts'));

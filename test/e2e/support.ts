@@ -137,17 +137,33 @@ export function treeRow(page: Page, view: string, label: string | RegExp) {
 }
 
 /**
- * Clicks an inline action of a tree row. The action shows only while the row is hovered, and
- * a refresh of the tree re-renders the row without the hover: hover again and retry then.
+ * Clicks an inline action of a tree row until `done` shows. The action shows only while the
+ * row is hovered, and a refresh of the tree re-renders the row: hover again then. A click
+ * that lands while the tree re-registers its rows reaches the command without its row, which
+ * then asks which task in a QuickPick: close it and click again, so the row's action itself
+ * is what must work.
  */
-export async function clickInlineAction(row: Locator, label: string): Promise<void> {
+export async function clickInlineAction(page: Page, row: Locator, label: string, done: Locator): Promise<void> {
   const action = row.locator(`.action-label[aria-label="${label}"]`);
-  for (let attempt = 1; ; attempt++) {
+  const askedWhich = page.locator('.quick-input-widget .quick-input-list').first();
+  let last = '';
+  for (let attempt = 1; attempt <= 5; attempt++) {
     await row.hover();
     const failure = await action.click({ timeout: 5_000 }).then(() => undefined, (err: Error) => err);
-    if (!failure) return;
-    if (attempt === 5) throw new Error(`could not click "${label}" on the row after 5 hovers: ${failure.message}`);
+    if (failure) {
+      last = failure.message;
+      continue;
+    }
+    const outcome = await Promise.race([done.waitFor({ timeout: 30_000 }).then(() => 'done' as const), askedWhich.waitFor({ timeout: 30_000 }).then(() => 'asked' as const)]).catch((err: Error) => err);
+    if (outcome === 'done') return;
+    if (outcome === 'asked') {
+      last = 'the command was reached without its row and asked which one';
+      await page.keyboard.press('Escape');
+      continue;
+    }
+    throw outcome;
   }
+  throw new Error(`the "${label}" action of the row did not take effect after 5 clicks: ${last}`);
 }
 
 /** Resolves with the file's content once `test` accepts it; wakes on file-system events. */
