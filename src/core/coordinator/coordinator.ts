@@ -266,7 +266,7 @@ export class Coordinator {
       const leftOver = await preflightGit(workspace, milestone, options, true);
       const store = new SessionStore(paths);
       await store.init();
-      const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events, await recentTaskDurations(workspace, milestone.id));
+      const c = new Coordinator(milestone, paths, state, journal, store, lock, options, contents.events, await recentTaskDurations(workspace, milestone.id, state));
       lost.bind((err) => void c.onLockLost(err));
       const requeued: string[] = [];
       const reset: string[] = [];

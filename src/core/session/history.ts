@@ -1,6 +1,6 @@
 import { readJournal } from './journal';
 import { SessionPaths } from './layout';
-import { replay } from './state';
+import { replay, type SessionState } from './state';
 import { listSessions } from './store';
 
 /** How many past sessions of a milestone are read for estimates: enough to cover most tasks. */
@@ -11,18 +11,24 @@ const SESSIONS_READ = 5;
  * that milestone in the workspace (the one being resumed included). A session that cannot
  * be read gives nothing: estimates are an optimisation, never a reason to refuse a run.
  */
-export async function recentTaskDurations(workspace: string, milestoneId: string): Promise<Map<string, number>> {
+export async function recentTaskDurations(workspace: string, milestoneId: string, resumed?: SessionState): Promise<Map<string, number>> {
   const durations = new Map<string, number>();
-  const records = (await listSessions(workspace)).filter((r) => r.session.milestone_id === milestoneId).slice(0, SESSIONS_READ);
-  for (const { session } of records) {
-    let state;
-    try {
-      state = replay(session.id, (await readJournal(new SessionPaths(workspace, session.id).events, session.id)).events);
-    } catch {
-      continue;
-    }
+  const take = (state: SessionState): void => {
     for (const t of state.tasks.values()) {
       if (t.status === 'completed' && t.durationMs !== null && !durations.has(t.id)) durations.set(t.id, t.durationMs);
+    }
+  };
+  const records = (await listSessions(workspace)).filter((r) => r.session.milestone_id === milestoneId).slice(0, SESSIONS_READ);
+  for (const { session } of records) {
+    // The session being resumed was just replayed by the caller: not read a second time.
+    if (resumed && session.id === resumed.id) {
+      take(resumed);
+      continue;
+    }
+    try {
+      take(replay(session.id, (await readJournal(new SessionPaths(workspace, session.id).events, session.id)).events));
+    } catch {
+      continue;
     }
   }
   return durations;
