@@ -12,9 +12,17 @@ export function byAgentOrder(a: { kind: AgentKind; id: string }, b: { kind: Agen
   return AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true });
 }
 
-/** A journal that says "running" while no process runs the session means it was interrupted. */
+/**
+ * The process running the session died without writing its end: the journal says
+ * "running", and nothing runs it.
+ */
+export function diedMidRun(status: SessionStatus, liveness: Liveness): boolean {
+  return status === 'running' && liveness === 'none';
+}
+
+/** A session whose process died mid-run is shown as interrupted. */
 export function shownStatus(status: SessionStatus, liveness: Liveness): SessionStatus {
-  return status === 'running' && liveness === 'none' ? 'interrupted' : status;
+  return diedMidRun(status, liveness) ? 'interrupted' : status;
 }
 
 /**

@@ -6,7 +6,7 @@ import dagre from '@dagrejs/dagre';
 import { applyEvent, emptySessionState, type SessionState } from '../core/session/state';
 import { isToWebview, type FromWebview, type Liveness, type ToWebview } from '../shared/dashboardProtocol';
 import { RunLog, toDashboardModel, type DashboardModel } from '../shared/dashboardModel';
-import { shownStatus } from '../shared/presentation';
+import { diedMidRun, shownStatus } from '../shared/presentation';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -133,7 +133,7 @@ function render(): void {
   }
   empty.hidden = true;
   main.hidden = false;
-  const model = toDashboardModel(state, runs.runs, Date.now(), shownStatus(state.status, liveness) === 'interrupted' && state.status === 'running');
+  const model = toDashboardModel(state, runs.runs, Date.now(), diedMidRun(state.status, liveness));
   renderHeader(model);
   renderAgents(model);
   renderGraph(model);
