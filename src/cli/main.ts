@@ -4,7 +4,8 @@ import { formatDiagnostic, hasErrors } from '../core/milestone/diagnostics';
 import { failpoint } from '../core/failpoints';
 import { MilestoneUnreadableError, validateMilestoneFile } from '../core/milestone/validate';
 import { workspaceOf } from '../core/milestone/workspace';
-import { Coordinator, MilestoneInvalidError, PreconditionError, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
+import { Coordinator, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
+import { DirtyWorkingTreeError, MilestoneInvalidError, NoSuchSessionError, NothingToResumeError, PreconditionError } from '../core/coordinator/errors';
 import { ID_RULE, isValidId } from '../core/ids';
 import { JournalDamagedError, JournalFailedError, readJournal, type TornLine } from '../core/session/journal';
 import { SessionPaths, sessionsRoot } from '../core/session/layout';
@@ -128,6 +129,9 @@ const FS_ADVICE: Record<string, string> = {
 
 /** The message of an error the user can act on, or undefined for an internal error, which keeps its stack. */
 function expectedMessage(err: unknown): string | undefined {
+  if (err instanceof DirtyWorkingTreeError) return `${err.message} To start anyway, pass --allow-dirty.`;
+  if (err instanceof NoSuchSessionError) return `${err.message} Run \`milestone-agents status\` to list sessions.`;
+  if (err instanceof NothingToResumeError) return `${err.message} Start one with \`milestone-agents run <file>\`.`;
   if (err instanceof CliError || err instanceof MilestoneInvalidError || err instanceof PreconditionError || err instanceof SessionLockedError || err instanceof JournalFailedError) {
     return err.message;
   }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MilestoneInvalidError, PreconditionError } from '../core/coordinator/coordinator';
+import { DirtyWorkingTreeError, MilestoneInvalidError, PreconditionError } from '../core/coordinator/errors';
 import { isValidId, ID_RULE } from '../core/ids';
 import { parseMilestoneText } from '../core/milestone/parse';
 import { validateMilestoneFile } from '../core/milestone/validate';
@@ -104,8 +104,8 @@ async function reportStartError(ctx: Ctx, err: unknown, uri: vscode.Uri): Promis
     if (choice === 'Open File') await vscode.window.showTextDocument(uri, { selection: first ? new vscode.Range(first.range.start.line, first.range.start.character, first.range.end.line, first.range.end.character) : undefined });
     return;
   }
-  if (err instanceof PreconditionError && /--allow-dirty/.test(err.message)) {
-    const choice = await vscode.window.showWarningMessage(err.message.replace(', or allow them with --allow-dirty', ', or start anyway'), 'Start Anyway', 'Open Source Control');
+  if (err instanceof DirtyWorkingTreeError) {
+    const choice = await vscode.window.showWarningMessage(err.message, 'Start Anyway', 'Open Source Control');
     if (choice === 'Start Anyway') await startMilestone(ctx, uri, true);
     if (choice === 'Open Source Control') await vscode.commands.executeCommand('workbench.view.scm');
     return;

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { commitMessage } from '../../src/core/agents/git';
+import { commitMessage } from '../../src/core/git/repository';
 
 describe('agents/git commitMessage', () => {
   it('is `<milestone>: <title> [<task>]`, or without the task', () => {

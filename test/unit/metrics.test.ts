@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { computeMetrics, estimateRemainingMs, MetricsCollector, summarize } from '../../src/core/agents/metrics';
+import { computeMetrics, estimateRemainingMs, MetricsCollector, summarize } from '../../src/core/session/metrics';
 import type { JournalEvent, TaskSummary } from '../../src/core/session/events';
 import { replay } from '../../src/core/session/state';
 import { EventFactory } from './helpers';
@@ -14,7 +14,7 @@ function startedEvent(f: EventFactory, tasks: TaskSummary[]): JournalEvent {
   });
 }
 
-describe('agents/metrics', () => {
+describe('session/metrics', () => {
   describe('summarize', () => {
     it('is all zeros for no values', () => {
       assert.deepEqual(summarize([]), { count: 0, mean: 0, p95: 0, max: 0 });

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { killGroup, RunningProcess, type ProcessResult } from '../../src/core/agents/process';
+import { killGroup, RunningProcess, type ProcessResult } from '../../src/core/process/runningProcess';
 import type { ProcessSpec } from '../../src/core/agents/messages';
 import { isRunning, TempDirs, waitFor } from './helpers';
 

@@ -1,7 +1,7 @@
 import type { Agent, AgentContext } from './agent';
 import { failpoint } from '../failpoints';
 import type { CoordinatorToAgent, TaskOutcome } from './messages';
-import { RunningProcess } from './process';
+import { RunningProcess } from '../process/runningProcess';
 
 const OUTPUT_INTERVAL_MS = 250;
 

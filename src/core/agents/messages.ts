@@ -3,22 +3,9 @@
 // they subscribe to, and they answer with reports.
 import type { AgentRecord } from '../session/store';
 import type { AgentKind, EventData, EventType, JournalEvent } from '../session/events';
+import type { ProcessSpec } from '../process/processSpec';
 
-/** A child process to run: a task, a gate, or a rollback step. */
-export interface ProcessSpec {
-  /** Shell script for `/bin/sh -c`, or an argument vector run without a shell. */
-  command: { shell: string } | { argv: string[] };
-  cwd: string;
-  /** The folder `cwd` must really be inside (symbolic links resolved) when the process starts. */
-  within?: string;
-  env: Record<string, string>;
-  logFile: string;
-  timeoutMs?: number;
-  /** Time between SIGTERM and SIGKILL. */
-  graceMs: number;
-  /** A header written to the log before the output, e.g. `$ npm test (attempt 2)`. */
-  header: string;
-}
+export type { ProcessSpec } from '../process/processSpec';
 
 export interface SessionInfo {
   id: string;

@@ -5,7 +5,7 @@ import type { JournalEvent } from '../session/events';
 import type { Agent, AgentContext } from './agent';
 import type { CoordinatorToAgent } from './messages';
 import { CpuSampler, memoryPressure } from '../resources';
-import { computeMetrics, estimateRemainingMs, MetricsCollector } from './metrics';
+import { computeMetrics, estimateRemainingMs, MetricsCollector } from '../session/metrics';
 
 const RESOURCE_SAMPLE_MS = 5000;
 const RESOURCE_ALERT_EVERY_MS = 60_000;

@@ -1,6 +1,6 @@
 import type { Agent, AgentContext } from './agent';
 import type { CoordinatorToAgent, ProcessSpec } from './messages';
-import { RunningProcess } from './process';
+import { RunningProcess } from '../process/runningProcess';
 
 /** Runs quality gates (one at a time, in the order asked) and journals their results. */
 export class QualityGateAgent implements Agent {

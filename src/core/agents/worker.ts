@@ -8,14 +8,14 @@ import type { AgentToCoordinator, CoordinatorToAgent, WorkerData } from './messa
 import { MonitorAgent } from './monitor';
 import { QualityGateAgent } from './quality';
 import { SafetyAgent } from './safety';
-import { ValidatorAgent } from './validator';
+import { DependencyValidatorAgent } from './dependencyValidator';
 import { WorkflowAgent } from './workflow';
 
 const FACTORIES: Record<WorkerData['kind'], (ctx: AgentContext) => Agent> = {
   executor: (ctx) => new ExecutorAgent(ctx),
   workflow: (ctx) => new WorkflowAgent(ctx),
   monitor: (ctx) => new MonitorAgent(ctx),
-  validator: (ctx) => new ValidatorAgent(ctx),
+  validator: (ctx) => new DependencyValidatorAgent(ctx),
   git: (ctx) => new GitAgent(ctx),
   quality: (ctx) => new QualityGateAgent(ctx),
   safety: (ctx) => new SafetyAgent(ctx),

@@ -1,6 +1,6 @@
 import type { Agent, AgentContext } from './agent';
 import type { CoordinatorToAgent } from './messages';
-import { RunningProcess } from './process';
+import { RunningProcess } from '../process/runningProcess';
 
 /**
  * Undoes a failed milestone: runs the `rollback` commands of completed tasks one by one,

@@ -3,9 +3,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AgentInit, AgentToCoordinator, GitConfig } from '../agents/messages';
 import { MAY_EMIT, SUBSCRIPTIONS } from '../agents/messages';
-import { excludeSessionState, findConflict, openRepository, uncommittedChanges } from '../agents/git';
-import { killGroup } from '../agents/process';
-import { formatDiagnostic, hasErrors, type Diagnostic } from '../milestone/diagnostics';
+import { excludeSessionState, findConflict, openRepository, uncommittedChanges } from '../git/repository';
+import { killGroup } from '../process/runningProcess';
+import { formatDiagnostic, hasErrors } from '../milestone/diagnostics';
+import { DirtyWorkingTreeError, listed, MilestoneInvalidError, NoSuchSessionError, NothingToResumeError, RepositoryConflictError, SessionNotResumableError } from './errors';
+
+export { MilestoneInvalidError, PreconditionError } from './errors';
 import { buildGraph, criticalPathLengths, transitiveDependents, type TaskGraph } from '../milestone/graph';
 import type { Milestone, Task } from '../milestone/model';
 import { validateMilestoneFile } from '../milestone/validate';
@@ -18,9 +21,9 @@ import { newSessionId, SessionPaths, sessionsRoot } from '../session/layout';
 import { acquireMilestoneLock, acquireSessionLock, acquireWorkingTreeLock, isSessionLive, type SessionLock } from '../session/lock';
 import { applyEvent, emptySessionState, replay, type SessionState } from '../session/state';
 import { listSessions, readAgentRecord, SessionStore, type AgentRecord } from '../session/store';
-import { AgentPool, type AgentHandle } from './agent-pool';
-import { gateSpec, gateSummaries, rollbackSpec, taskSpec, taskSummaries, type SpecContext } from './plan';
-import { ReadyQueue } from './ready-queue';
+import { AgentPool, type AgentHandle } from './agentPool';
+import { gateSpec, gateSummaries, rollbackSpec, taskSpec, taskSummaries, type SpecContext } from './processSpecs';
+import { ReadyQueue } from './readyQueue';
 
 export interface CoordinatorOptions {
   /** dist/worker.js: resolved by the caller relative to its own install, never the workspace. */
@@ -65,19 +68,6 @@ export interface SessionOutcome {
   exitCode: 0 | 1 | 3;
   reason: string;
 }
-
-export class MilestoneInvalidError extends Error {
-  constructor(
-    readonly file: string,
-    readonly diagnostics: Diagnostic[],
-  ) {
-    const errors = diagnostics.filter((d) => d.severity === 'error');
-    super(`${file} is not a valid milestone (${errors.length} error${errors.length === 1 ? '' : 's'}):\n${errors.map(formatDiagnostic).join('\n')}`);
-  }
-}
-
-/** The run cannot start as asked (dirty tree, nothing to resume, ...): a usage problem, exit code 2. */
-export class PreconditionError extends Error {}
 
 type Listener<T> = (value: T) => void;
 
@@ -245,7 +235,7 @@ export class Coordinator {
     try {
       await fs.access(paths.events);
     } catch {
-      throw new PreconditionError(`There is no session ${id} in ${workspace} (no ${path.relative(workspace, paths.events)}). Run \`milestone-agents status\` to list sessions.`);
+      throw new NoSuchSessionError(workspace, id);
     }
     const lost = new LockLoss();
     const owner = options.owner ?? 'milestone-agents';
@@ -256,8 +246,8 @@ export class Coordinator {
       const { journal, contents } = await Journal.open(paths.events, id, { create: false });
       opened = journal;
       const state = replay(id, contents.events);
-      if (state.status === 'completed') throw new PreconditionError(`Session ${id} already completed: there is nothing to resume. Start a new run instead.`);
-      if (!state.milestoneFile) throw new PreconditionError(`Session ${id} has no session_started event: it cannot be resumed. Start a new run instead.`);
+      if (state.status === 'completed') throw new SessionNotResumableError(id, 'completed');
+      if (!state.milestoneFile) throw new SessionNotResumableError(id, 'never_started');
       lock.add(await acquireMilestoneLock(workspace, state.milestoneId, id, owner, lost.report));
       const result = await validateMilestoneFile(state.milestoneFile, { workspace, ...(options.profiles ? { profiles: options.profiles } : {}) });
       if (hasErrors(result.diagnostics)) throw new MilestoneInvalidError(state.milestoneFile, result.diagnostics);
@@ -310,7 +300,7 @@ export class Coordinator {
     this.lockLost = true;
     this.ended = true;
     process.emitWarning(`milestone-agents: session ${this.sessionId}: lock lost (${err.message}); stopping without writing more.`);
-    await this.halt(`The lock of session ${this.sessionId} was lost (${err.message}): another process may have taken it over. Nothing more was written; check with \`milestone-agents status\` before resuming.`);
+    await this.halt(`The lock of session ${this.sessionId} was lost (${err.message}): another process may have taken it over. Nothing more was written; look at the session's status before resuming it.`);
   }
 
   private async run(): Promise<void> {
@@ -1126,20 +1116,12 @@ async function preflightGit(workspace: string, milestone: Milestone, options: Co
   await excludeSessionState(repo.git, repo.root, workspace);
   if (!usesGit(milestone)) return [];
   const conflict = await findConflict(repo.git, repo.root);
-  if (conflict) throw new PreconditionError(`The repository at ${repo.root} needs attention first: ${conflict.detail}.`);
+  if (conflict) throw new RepositoryConflictError(repo.root, conflict);
   if (options.allowDirty) return [];
   const changes = await uncommittedChanges(repo.git, repo.root, workspace);
   if (resumed) return changes;
-  if (changes.length) {
-    throw new PreconditionError(
-      `The working tree at ${repo.root} has changes this milestone did not make (${listed(changes)}). Commit or stash them first, or allow them with --allow-dirty.`,
-    );
-  }
+  if (changes.length) throw new DirtyWorkingTreeError(repo.root, changes);
   return [];
-}
-
-function listed(files: readonly string[]): string {
-  return `${files.slice(0, 5).join(', ')}${files.length > 5 ? `, and ${files.length - 5} more` : ''}`;
 }
 
 /** Newest session that did not complete and that no live coordinator is running. */
@@ -1149,7 +1131,7 @@ export async function findResumableSession(workspace: string): Promise<string> {
     if (await isSessionLive(new SessionPaths(workspace, rec.session.id))) continue;
     return rec.session.id;
   }
-  throw new PreconditionError(`No interrupted session to resume in ${workspace}. Start one with \`milestone-agents run <file>\`.`);
+  throw new NothingToResumeError(workspace);
 }
 
 /**

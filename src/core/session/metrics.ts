@@ -1,6 +1,6 @@
 import { buildGraph, criticalPathLengths } from '../milestone/graph';
-import type { JournalEvent } from '../session/events';
-import { countTasks, type SessionState } from '../session/state';
+import type { JournalEvent } from './events';
+import { countTasks, type SessionState } from './state';
 
 export interface Summary {
   count: number;

@@ -16,7 +16,7 @@ const DEBOUNCE_MS = 150;
  * the milestone file changes on disk, and after a task fails; reports the dependents a
  * failure blocks. Every issue is a diagnostic on the milestone file.
  */
-export class ValidatorAgent implements Agent {
+export class DependencyValidatorAgent implements Agent {
   private readonly checker = new ToolChecker();
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Milestone, QualityGate, Task } from '../milestone/model';
 import { agentArgv, resolveProfiles } from '../milestone/profiles';
-import type { ProcessSpec } from '../agents/messages';
+import type { ProcessSpec } from '../process/processSpec';
 import type { GateSummary, TaskSummary } from '../session/events';
 import type { SessionPaths } from '../session/layout';
 

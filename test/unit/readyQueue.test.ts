@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ReadyQueue } from '../../src/core/coordinator/ready-queue';
+import { ReadyQueue } from '../../src/core/coordinator/readyQueue';
 
 /** Deterministic pseudo-random numbers (mulberry32). */
 function prng(seed: number): () => number {
@@ -18,7 +18,7 @@ const drain = (q: ReadyQueue): string[] => {
   return out;
 };
 
-describe('coordinator/ready-queue', () => {
+describe('coordinator/readyQueue', () => {
   it('pops the highest priority first', () => {
     const q = new ReadyQueue();
     q.push('low', 1, 0);

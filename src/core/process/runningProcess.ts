@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { isInside } from '../milestone/workspace';
-import type { ProcessSpec } from './messages';
+import type { ProcessSpec } from './processSpec';
 
 export interface ProcessResult {
   exitCode: number | null;
