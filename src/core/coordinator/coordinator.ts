@@ -19,7 +19,7 @@ import { Journal, JournalFailedError } from '../session/journal';
 import { durationWeights, recentTaskDurations } from '../session/history';
 import { newSessionId, SessionPaths, sessionsRoot } from '../session/layout';
 import { acquireMilestoneLock, acquireSessionLock, acquireWorkingTreeLock, isSessionLive, type SessionLock } from '../session/lock';
-import { applyEvent, emptySessionState, replay, type SessionState } from '../session/state';
+import { applyEvent, emptySessionState, isTaskFinished, replay, type SessionState } from '../session/state';
 import { listSessions, readAgentRecord, SessionStore, type AgentRecord } from '../session/store';
 import { AgentPool, type AgentHandle } from './agentPool';
 import { gateSpec, gateSummaries, rollbackSpec, taskSpec, taskSummaries, type SpecContext } from './processSpecs';
@@ -77,8 +77,6 @@ interface RunningTask {
   pid: number;
   startedAt: number;
 }
-
-const TERMINAL_TASK = new Set(['completed', 'failed', 'skipped', 'cancelled']);
 
 /**
  * Owns one session: the journal (as its single writer), the scheduler and the agents.
@@ -434,7 +432,7 @@ export class Coordinator {
       this.retryTimers.delete(id);
     }
     const status = this.state.tasks.get(id)?.status;
-    if (!timer && (!status || TERMINAL_TASK.has(status))) return false;
+    if (!timer && (!status || isTaskFinished(status))) return false;
     this.queue.remove(id);
     this.record('task_cancelled', { task: id, reason });
     this.skipDependents(id, `depends on "${id}", which was cancelled`);
@@ -981,7 +979,7 @@ export class Coordinator {
     }
     if (this.running.size || this.retryTimers.size || this.queue.size || this.gatesRunning.size || this.awaitingCommit.size) return;
     const tasks = [...this.state.tasks.values()].filter((t) => this.tasks.has(t.id));
-    const open = tasks.filter((t) => !TERMINAL_TASK.has(t.status));
+    const open = tasks.filter((t) => !isTaskFinished(t.status));
     if (open.length) {
       // Pending tasks nothing can start any more (their dependency will never complete).
       if (open.every((t) => t.status === 'pending' && (this.remainingDeps.get(t.id) ?? 0) > 0)) {

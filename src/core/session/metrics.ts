@@ -1,6 +1,6 @@
 import { buildGraph, criticalPathLengths } from '../milestone/graph';
 import type { JournalEvent } from './events';
-import { countTasks, type SessionState } from './state';
+import { countTasks, isTaskFinished, type SessionState } from './state';
 
 export interface Summary {
   count: number;
@@ -64,7 +64,7 @@ export function estimateRemainingMs(s: SessionState, maxExecutors: number): numb
   const done = [...s.tasks.values()].filter((t) => t.status === 'completed' && t.durationMs !== null);
   if (done.length === 0) return null;
   const avg = done.reduce((a, t) => a + (t.durationMs ?? 0), 0) / done.length;
-  const open = [...s.tasks.values()].filter((t) => !['completed', 'failed', 'skipped', 'cancelled'].includes(t.status));
+  const open = [...s.tasks.values()].filter((t) => !isTaskFinished(t.status));
   if (open.length === 0) return 0;
   const openIds = new Set(open.map((t) => t.id));
   const graph = buildGraph(open.map((t) => ({ id: t.id, dependsOn: t.dependsOn.filter((d) => openIds.has(d)) })));

@@ -2,6 +2,13 @@ import type { Diagnostic } from '../milestone/diagnostics';
 import type { AgentKind, AgentStatus, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
 
 export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+
+/** A task in one of these statuses is over: nothing runs it unless it is retried. */
+export const FINISHED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
+
+export function isTaskFinished(status: TaskStatus): boolean {
+  return FINISHED_TASK_STATUSES.has(status);
+}
 export type SessionStatus = 'starting' | 'running' | 'paused' | 'completed' | 'failed' | 'interrupted';
 export type GateStatus = 'pending' | 'running' | 'passed' | 'failed';
 
