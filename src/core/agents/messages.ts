@@ -2,7 +2,7 @@
 // with the coordinator and never write the journal: they receive commands and the events
 // they subscribe to, and they answer with reports.
 import type { AgentRecord } from '../session/store';
-import type { AgentKind, EventData, EventType, JournalEvent } from '../session/events';
+import type { AgentKind, EventDraft, EventType, JournalEvent } from '../session/events';
 import type { ProcessSpec } from '../process/processSpec';
 
 export type { ProcessSpec } from '../process/processSpec';
@@ -67,7 +67,7 @@ export type CoordinatorToAgent =
   | { type: 'rollback'; steps: { task: string; spec: ProcessSpec }[] }
   | { type: 'shutdown' };
 
-export type EmittedEvent = { [K in EventType]: { type: K; data: EventData[K] } }[EventType];
+export type EmittedEvent = EventDraft;
 
 export type TaskOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'spawn_error';
 

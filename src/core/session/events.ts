@@ -103,6 +103,9 @@ export interface JournalEventOf<K extends EventType> {
 /** Discriminated union over `type`: narrowing on it types `data`. */
 export type JournalEvent = { [K in EventType]: JournalEventOf<K> }[EventType];
 
+/** An event before the journal numbers and stamps it: what agents and the scheduler propose. */
+export type EventDraft = { [K in EventType]: { type: K; data: EventData[K] } }[EventType];
+
 export const EVENT_TYPES: readonly EventType[] = [
   'session_started', 'session_paused', 'session_resumed', 'session_interrupted',
   'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered',

@@ -1,0 +1,429 @@
+// What runs next, decided from what happened: a pure state machine with no timers and no
+// I/O. The coordinator feeds it the facts (a task exited, a commit landed, a gate ended,
+// the user retried) and carries out the decisions it returns, in order: journal this event,
+// wake me after a delay, kill that running task, run that gate. Every task event it decides
+// replays through the session reducer into the statuses it holds itself.
+import { buildGraph, transitiveDependents, type TaskGraph } from '../milestone/graph';
+import type { FailurePolicy } from '../milestone/model';
+import type { EventDraft } from '../session/events';
+import { isTaskFinished, type SessionState, type TaskStatus } from '../session/state';
+import { ReadyQueue } from './readyQueue';
+
+export interface PlannedTask {
+  id: string;
+  dependsOn: readonly string[];
+  retries: number;
+}
+
+export interface PlannedGate {
+  id: string;
+  /** Empty: the gate runs once every task completed. */
+  after: readonly string[];
+}
+
+export interface SchedulePlan {
+  /** In file order: ties in priority go to the task written first. */
+  tasks: readonly PlannedTask[];
+  gates: readonly PlannedGate[];
+  /** Longest remaining path from each task (larger runs first). */
+  priority: ReadonlyMap<string, number>;
+  onFailure: FailurePolicy;
+  /** The first retry waits this long; each further one twice as long, up to a minute. */
+  retryBaseMs: number;
+}
+
+export type Decision =
+  | { kind: 'record'; event: EventDraft }
+  /** Call `retryDue(task)` after `afterMs`. */
+  | { kind: 'wake'; task: string; afterMs: number }
+  /** Kill the running task; its exit comes back as `cancelled`. */
+  | { kind: 'cancel'; task: string; reason: string }
+  | { kind: 'run_gate'; gate: string };
+
+/** How a task attempt ended, as its executor reported it. */
+export interface TaskExit {
+  task: string;
+  agent: string;
+  attempt: number;
+  outcome: 'completed' | 'failed' | 'timeout' | 'cancelled' | 'spawn_error';
+  exitCode: number | null;
+  signal: string | null;
+  durationMs: number;
+  message: string;
+}
+
+export interface Outcome {
+  ok: boolean;
+  failed: string[];
+  /** Skipped or cancelled: they did not run to the end. */
+  notRun: string[];
+  gatesFailed: string[];
+  reason: string;
+}
+
+/** `busy`: something is still under way; `done`: the milestone is over, and why. */
+export type Verdict = { kind: 'busy'; decisions: Decision[] } | { kind: 'done'; decisions: Decision[]; outcome: Outcome };
+
+const MAX_RETRY_DELAY_MS = 60_000;
+
+export class Scheduler {
+  private readonly graph: TaskGraph;
+  private readonly byId: ReadonlyMap<string, PlannedTask>;
+  private readonly order: ReadonlyMap<string, number>;
+  private readonly status = new Map<string, TaskStatus>();
+  private readonly counts = new Map<TaskStatus, number>();
+  private readonly attempts = new Map<string, number>();
+  private readonly failures = new Map<string, number>();
+  /** Unfinished dependencies of each task; a completed one counts until it is released. */
+  private readonly remaining = new Map<string, number>();
+  private readonly queue = new ReadyQueue();
+  /** Completed, but what follows waits (for its commit) until `release`. */
+  private readonly held = new Set<string>();
+  private readonly cancelReasons = new Map<string, string>();
+  private readonly gatesStarted = new Set<string>();
+  private readonly gatesRunning = new Set<string>();
+  private readonly gateResults = new Map<string, { passed: boolean; blocking: boolean }>();
+  private failFastReason: string | undefined;
+  private begun = false;
+  /** The session is winding down: nothing new is planned, nothing more is skipped. */
+  private stopped = false;
+
+  constructor(
+    private readonly plan: SchedulePlan,
+    initial: { status?: ReadonlyMap<string, TaskStatus>; attempts?: ReadonlyMap<string, number>; gatesPassed?: ReadonlySet<string> } = {},
+  ) {
+    this.graph = buildGraph(plan.tasks);
+    this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
+    this.order = new Map(plan.tasks.map((t, i) => [t.id, i]));
+    for (const t of plan.tasks) {
+      // What was running or queued when a session stopped is waiting again.
+      const s = initial.status?.get(t.id) ?? 'pending';
+      this.setStatus(t.id, isTaskFinished(s) ? s : 'pending');
+      this.attempts.set(t.id, initial.attempts?.get(t.id) ?? 0);
+    }
+    for (const g of initial.gatesPassed ?? []) {
+      this.gatesStarted.add(g);
+      this.gateResults.set(g, { passed: true, blocking: false });
+    }
+  }
+
+  /** A resumed session: statuses and attempts as its journal left them. */
+  static fromState(plan: SchedulePlan, state: SessionState): Scheduler {
+    const status = new Map<string, TaskStatus>();
+    const attempts = new Map<string, number>();
+    for (const t of state.tasks.values()) {
+      status.set(t.id, t.status);
+      attempts.set(t.id, t.attempts);
+    }
+    const gatesPassed = new Set([...state.gates.values()].filter((g) => g.status === 'passed').map((g) => g.id));
+    return new Scheduler(plan, { status, attempts, gatesPassed });
+  }
+
+  // ------------------------------------------------------------------ reading
+
+  statusOf(task: string): TaskStatus | undefined {
+    return this.status.get(task);
+  }
+
+  get readyCount(): number {
+    return this.queue.size;
+  }
+
+  /** Tasks that want an executor: running or ready. */
+  get demand(): number {
+    return this.count('running') + this.queue.size;
+  }
+
+  /** Nothing runs: no task and no gate. */
+  get idle(): boolean {
+    return this.count('running') === 0 && this.gatesRunning.size === 0;
+  }
+
+  runningGates(): string[] {
+    return [...this.gatesRunning];
+  }
+
+  /** Tasks ready before anything has run (how many executors the start wants). */
+  initiallyReady(): number {
+    return this.plan.tasks.filter((t) => !isTaskFinished(this.status.get(t.id)!) && t.dependsOn.every((d) => this.status.get(d) === 'completed')).length;
+  }
+
+  // ------------------------------------------------------------------ inputs
+
+  /** Counts what each task waits for, queues the ready ones and runs the gates now due. */
+  begin(): Decision[] {
+    if (this.begun) return [];
+    this.begun = true;
+    const out: Decision[] = [];
+    for (const t of this.plan.tasks) {
+      const left = this.deps(t.id).filter((d) => this.status.get(d) !== 'completed').length;
+      this.remaining.set(t.id, left);
+      if (this.status.get(t.id) === 'pending' && left === 0) this.enqueue(t.id, out);
+    }
+    for (const g of this.plan.gates) if (g.after.length) this.gateIfDue(g, out);
+    return out;
+  }
+
+  /** The next task for an idle executor, best first; it counts as running from now. */
+  take(): { task: string; attempt: number } | undefined {
+    if (!this.begun || this.stopped) return undefined;
+    const task = this.queue.pop();
+    if (task === undefined) return undefined;
+    const attempt = (this.attempts.get(task) ?? 0) + 1;
+    this.attempts.set(task, attempt);
+    this.setStatus(task, 'running');
+    return { task, attempt };
+  }
+
+  /**
+   * A task's process ended. A completed task is held: what follows it waits for `release`
+   * (the coordinator releases it at once, or once its work is committed).
+   */
+  exited(exit: TaskExit): Decision[] {
+    if (this.status.get(exit.task) !== 'running') return [];
+    const out: Decision[] = [];
+    const { task } = exit;
+    if (exit.outcome === 'completed') {
+      this.setStatus(task, 'completed');
+      this.held.add(task);
+      out.push(record({ type: 'task_completed', data: { task, agent: exit.agent, attempt: exit.attempt, duration_ms: exit.durationMs } }));
+      return out;
+    }
+    if (exit.outcome === 'cancelled') {
+      const reason = this.cancelReasons.get(task) ?? 'cancelled';
+      this.cancelReasons.delete(task);
+      this.setStatus(task, 'cancelled');
+      out.push(record({ type: 'task_cancelled', data: { task, reason } }));
+      if (!this.stopped) this.skipDependents(task, `depends on "${task}", which was cancelled`, out);
+      return out;
+    }
+    const failures = (this.failures.get(task) ?? 0) + 1;
+    this.failures.set(task, failures);
+    const retry = failures <= (this.byId.get(task)?.retries ?? 0) && !this.stopped && this.failFastReason === undefined;
+    this.setStatus(task, retry ? 'retrying' : 'failed');
+    out.push(
+      record({
+        type: 'task_failed',
+        data: {
+          task,
+          agent: exit.agent,
+          attempt: exit.attempt,
+          duration_ms: exit.durationMs,
+          exit_code: exit.exitCode,
+          signal: exit.signal,
+          reason: exit.outcome === 'timeout' ? 'timeout' : exit.outcome === 'spawn_error' ? 'spawn_error' : 'exit',
+          message: exit.message,
+          final: !retry,
+        },
+      }),
+    );
+    if (retry) {
+      const delay = Math.min(MAX_RETRY_DELAY_MS, this.plan.retryBaseMs * 2 ** (failures - 1));
+      out.push(record({ type: 'task_retrying', data: { task, attempt: exit.attempt + 1, delay_ms: delay } }), { kind: 'wake', task, afterMs: delay });
+    } else if (this.stopped) {
+      // Stopping: the session stays resumable, nothing is decided about the rest.
+    } else if (this.plan.onFailure === 'stop') {
+      this.failFast(`task "${task}" failed`, out);
+    } else {
+      this.skipDependents(task, `depends on "${task}", which failed`, out);
+    }
+    return out;
+  }
+
+  /** What waited for a completed task may go: its dependents, and the gates after it. */
+  release(task: string): Decision[] {
+    if (!this.held.delete(task)) return [];
+    const out: Decision[] = [];
+    for (const d of this.graph.dependents.get(task) ?? []) {
+      const left = (this.remaining.get(d) ?? 1) - 1;
+      this.remaining.set(d, left);
+      if (left === 0 && this.status.get(d) === 'pending') this.enqueue(d, out);
+    }
+    for (const g of this.plan.gates) if (g.after.includes(task)) this.gateIfDue(g, out);
+    return out;
+  }
+
+  /** The executor running the task died: the task waits for another one. */
+  lost(task: string): Decision[] {
+    if (this.status.get(task) !== 'running') return [];
+    this.setStatus(task, 'pending');
+    this.cancelReasons.delete(task);
+    const out: Decision[] = [];
+    if (!this.stopped) this.enqueue(task, out);
+    return out;
+  }
+
+  /** A retry delay ran out. */
+  retryDue(task: string): Decision[] {
+    if (this.status.get(task) !== 'retrying' || this.stopped) return [];
+    const out: Decision[] = [];
+    this.enqueue(task, out);
+    return out;
+  }
+
+  /**
+   * Cancel one task: a running one is killed (a `cancel` decision; its exit records the
+   * cancellation), a waiting one is dropped at once. Undefined when there is nothing to cancel.
+   */
+  cancel(task: string, reason: string): Decision[] | undefined {
+    const s = this.status.get(task);
+    if (s === undefined || isTaskFinished(s)) return undefined;
+    if (s === 'running') {
+      this.cancelReasons.set(task, reason);
+      return [{ kind: 'cancel', task, reason }];
+    }
+    this.queue.remove(task);
+    this.setStatus(task, 'cancelled');
+    const out: Decision[] = [record({ type: 'task_cancelled', data: { task, reason } })];
+    this.skipDependents(task, `depends on "${task}", which was cancelled`, out);
+    return out;
+  }
+
+  /** Run a failed, cancelled or skipped task again, and put back the dependents it blocked. */
+  retry(task: string): Decision[] | undefined {
+    const s = this.status.get(task);
+    if (s !== 'failed' && s !== 'cancelled' && s !== 'skipped') return undefined;
+    const out: Decision[] = [];
+    this.failures.delete(task);
+    this.reset(task, 'retried by the user', out);
+    for (const d of transitiveDependents(this.graph, task)) {
+      const ds = this.status.get(d);
+      if (ds === 'skipped' || ds === 'cancelled') this.reset(d, `"${task}" is being retried`, out);
+    }
+    this.failFastReason = undefined;
+    const left = this.deps(task).filter((d) => this.status.get(d) !== 'completed' || this.held.has(d)).length;
+    this.remaining.set(task, left);
+    if (left === 0) this.enqueue(task, out);
+    return out;
+  }
+
+  gateEnded(gate: string, passed: boolean, blocking: boolean): Decision[] {
+    this.gatesRunning.delete(gate);
+    this.gateResults.set(gate, { passed, blocking });
+    const out: Decision[] = [];
+    if (!passed && blocking && this.plan.onFailure === 'stop' && !this.stopped) this.failFast(`gate "${gate}" failed`, out);
+    return out;
+  }
+
+  /** The session winds down: the ready queue and the retry waits are dropped, unrecorded. */
+  stop(): Decision[] {
+    this.stopped = true;
+    for (const id of this.queue.clear()) this.setStatus(id, 'pending');
+    const out: Decision[] = [];
+    for (const [task, s] of this.status) if (s === 'running') out.push(...(this.cancel(task, 'session stopped') ?? []));
+    return out;
+  }
+
+  /** Whether the milestone is over, with what is left to do first when it is not. */
+  verdict(): Verdict {
+    const out: Decision[] = [];
+    if (!this.begun || this.count('running') || this.count('retrying') || this.queue.size || this.gatesRunning.size || this.held.size) return { kind: 'busy', decisions: out };
+    const open = this.plan.tasks.filter((t) => !isTaskFinished(this.status.get(t.id)!));
+    if (open.length) {
+      // Nothing can start them any more: a dependency of each will never complete.
+      if (!open.every((t) => this.status.get(t.id) === 'pending' && (this.remaining.get(t.id) ?? 0) > 0)) return { kind: 'busy', decisions: out };
+      for (const t of open) {
+        this.setStatus(t.id, 'skipped');
+        out.push(record({ type: 'task_skipped', data: { task: t.id, because: t.dependsOn.find((d) => this.status.get(d) !== 'completed') ?? '', reason: 'a dependency did not complete' } }));
+      }
+    }
+    const allCompleted = this.plan.tasks.every((t) => this.status.get(t.id) === 'completed');
+    if (allCompleted && this.failFastReason === undefined) {
+      const endGates = this.plan.gates.filter((g) => !this.gatesStarted.has(g.id));
+      if (endGates.length) {
+        for (const g of endGates) this.startGate(g.id, out);
+        return { kind: 'busy', decisions: out };
+      }
+    }
+    return { kind: 'done', decisions: out, outcome: this.outcome() };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private outcome(): Outcome {
+    const ids = this.plan.tasks.map((t) => t.id);
+    const failed = ids.filter((id) => this.status.get(id) === 'failed');
+    const notRun = ids.filter((id) => this.status.get(id) === 'skipped' || this.status.get(id) === 'cancelled');
+    const gatesFailed = this.plan.gates.filter((g) => this.gateResults.get(g.id)?.passed === false && this.gateResults.get(g.id)?.blocking).map((g) => g.id);
+    const plural = (n: number): string => (n > 1 ? 's' : '');
+    const reason = failed.length
+      ? `task${plural(failed.length)} ${failed.join(', ')} failed`
+      : gatesFailed.length
+        ? `quality gate${plural(gatesFailed.length)} ${gatesFailed.join(', ')} failed`
+        : notRun.length
+          ? `task${plural(notRun.length)} ${notRun.join(', ')} did not run`
+          : 'all tasks completed';
+    return { ok: failed.length === 0 && notRun.length === 0 && gatesFailed.length === 0, failed, notRun, gatesFailed, reason };
+  }
+
+  private deps(task: string): string[] {
+    return this.graph.deps.get(task) ?? [];
+  }
+
+  private count(status: TaskStatus): number {
+    return this.counts.get(status) ?? 0;
+  }
+
+  /** Every status change goes through here, so the counts stay exact at O(1) a change. */
+  private setStatus(task: string, status: TaskStatus): void {
+    const was = this.status.get(task);
+    if (was === status) return;
+    if (was !== undefined) this.counts.set(was, this.count(was) - 1);
+    this.counts.set(status, this.count(status) + 1);
+    this.status.set(task, status);
+  }
+
+  private enqueue(task: string, out: Decision[]): void {
+    if (this.queue.has(task) || this.status.get(task) === 'running') return;
+    const priority = this.plan.priority.get(task) ?? 1;
+    this.setStatus(task, 'queued');
+    out.push(record({ type: 'task_queued', data: { task, attempt: (this.attempts.get(task) ?? 0) + 1, priority } }));
+    this.queue.push(task, priority, this.order.get(task) ?? 0);
+  }
+
+  private reset(task: string, reason: string, out: Decision[]): void {
+    this.setStatus(task, 'pending');
+    out.push(record({ type: 'task_reset', data: { task, reason } }));
+  }
+
+  private skipDependents(task: string, reason: string, out: Decision[]): void {
+    for (const d of transitiveDependents(this.graph, task)) {
+      const s = this.status.get(d);
+      if (s !== 'pending' && s !== 'queued') continue;
+      this.queue.remove(d);
+      this.setStatus(d, 'skipped');
+      out.push(record({ type: 'task_skipped', data: { task: d, because: task, reason } }));
+    }
+  }
+
+  /** on_failure: stop — nothing new starts, what waits is skipped, what runs is cancelled. */
+  private failFast(why: string, out: Decision[]): void {
+    this.failFastReason = why;
+    const reason = `not started: ${why} and on_failure is stop`;
+    for (const id of this.queue.clear()) {
+      this.setStatus(id, 'skipped');
+      out.push(record({ type: 'task_skipped', data: { task: id, because: why, reason } }));
+    }
+    for (const [id, s] of this.status) {
+      if (s !== 'pending' && s !== 'retrying') continue;
+      this.setStatus(id, 'skipped');
+      out.push(record({ type: 'task_skipped', data: { task: id, because: why, reason } }));
+    }
+    for (const [id, s] of this.status) if (s === 'running') out.push(...(this.cancel(id, `${why} and on_failure is stop`) ?? []));
+  }
+
+  private gateIfDue(gate: PlannedGate, out: Decision[]): void {
+    if (gate.after.every((d) => this.status.get(d) === 'completed' && !this.held.has(d))) this.startGate(gate.id, out);
+  }
+
+  private startGate(gate: string, out: Decision[]): void {
+    if (this.gatesStarted.has(gate) || this.failFastReason !== undefined || this.stopped) return;
+    this.gatesStarted.add(gate);
+    this.gatesRunning.add(gate);
+    out.push({ kind: 'run_gate', gate });
+  }
+}
+
+function record(event: EventDraft): Decision {
+  return { kind: 'record', event };
+}
