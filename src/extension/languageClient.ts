@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as vscode from 'vscode';
 import { CloseAction, ErrorAction, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { SETTINGS_SECTION, type MilestoneInitializationOptions } from '../shared/languageProtocol';
 import { Disposable } from './lifecycle';
 
 const MAX_RESTARTS = 4;
@@ -31,6 +32,8 @@ export class MilestoneLanguageClient extends Disposable {
       run: { module: serverModule, transport: TransportKind.ipc },
       debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
     };
+    // Untrusted workspaces get no `tool --version` runs: a workspace must not pick what executes.
+    const initializationOptions: MilestoneInitializationOptions = { trusted: vscode.workspace.isTrusted };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'yaml', pattern: '**/.milestones/*.yaml' },
@@ -38,9 +41,8 @@ export class MilestoneLanguageClient extends Disposable {
       ],
       // No synchronize.fileEvents: the server registers its own watchers, scoped to the
       // workspace folders, and both would deliver every change twice.
-      synchronize: { configurationSection: 'milestones' },
-      // Untrusted workspaces get no `tool --version` runs: a workspace must not pick what executes.
-      initializationOptions: { trusted: vscode.workspace.isTrusted },
+      synchronize: { configurationSection: SETTINGS_SECTION },
+      initializationOptions,
       diagnosticCollectionName: 'milestones',
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -58,7 +60,8 @@ export class MilestoneLanguageClient extends Disposable {
         },
       },
     };
-    this.client = new LanguageClient('milestones', 'Milestone Language Server', serverOptions, clientOptions);
+    // The id is the settings section: the client reads its trace level from `<id>.trace.server`.
+    this.client = new LanguageClient(SETTINGS_SECTION, 'Milestone Language Server', serverOptions, clientOptions);
     try {
       await this.client.start();
       this.log.info('Milestone language server started.');

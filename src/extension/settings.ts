@@ -1,11 +1,12 @@
 import * as vscode from 'vscode';
+import { SETTINGS_SECTION } from '../shared/languageProtocol';
 
 /** The one typed view of the `milestones.*` settings. */
 export class Settings {
   constructor(private readonly scope?: vscode.Uri) {}
 
   private get config(): vscode.WorkspaceConfiguration {
-    return vscode.workspace.getConfiguration('milestones', this.scope);
+    return vscode.workspace.getConfiguration(SETTINGS_SECTION, this.scope);
   }
 
   get maxExecutors(): number | undefined {
@@ -42,6 +43,6 @@ export class Settings {
   }
 
   static affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {
-    return e.affectsConfiguration(`milestones.${key}`);
+    return e.affectsConfiguration(`${SETTINGS_SECTION}.${key}`);
   }
 }

@@ -19,6 +19,7 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ToolChecker } from '../core/milestone/tools';
+import { SETTINGS_SECTION, ValidateNowRequest, type MilestoneInitializationOptions } from '../shared/languageProtocol';
 import { AnalysisCache, type Analysis } from './analysis';
 import { Debouncer } from './debounce';
 import { DiskFiles } from './diskFiles';
@@ -28,7 +29,6 @@ import { hoverAt } from './features/hover';
 import { definitionAt, documentSymbols, prepareRenameAt, referencesAt, renameAt } from './features/navigation';
 import { SessionInfo } from './features/sessionInfo';
 import { classifyWatchedFile, milestoneFileOf } from './paths';
-import { SETTINGS_SECTION, ValidateNowRequest, type MilestoneInitializationOptions } from './protocol';
 import { SettingsCache } from './settings';
 import { Validator } from './validation';
 import { fileWatchers } from './watchers';

@@ -1,4 +1,4 @@
-import type { MilestoneServerSettings } from './protocol';
+import type { MilestoneServerSettings } from '../shared/languageProtocol';
 
 export interface ServerSettings {
   agentProfiles: Record<string, string[]>;

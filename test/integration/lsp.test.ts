@@ -41,7 +41,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { formatDuration } from '../../src/core/duration';
 import { replay } from '../../src/core/session/state';
-import { ValidateNowRequest } from '../../src/server/protocol';
+import { ValidateNowRequest } from '../../src/shared/languageProtocol';
 import { cleanupTempDirs, journalOf, ROOT, start, tempDir, workspace } from './helpers';
 
 const SERVER = path.join(ROOT, 'dist', 'server.js');
