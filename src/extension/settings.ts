@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { usableProfiles } from '../core/milestone/profiles';
 import { SETTINGS_SECTION } from '../shared/languageProtocol';
 
 /** The one typed view of the `milestones.*` settings. */
@@ -14,13 +15,10 @@ export class Settings {
     return typeof v === 'number' && v >= 1 ? Math.floor(v) : undefined;
   }
 
+  /** Only the profiles the engine can run; the language server names the others in its log. */
   get agentProfiles(): Record<string, string[]> {
-    const raw = this.config.get<Record<string, unknown>>('agentProfiles') ?? {};
-    const out: Record<string, string[]> = {};
-    for (const [name, argv] of Object.entries(raw)) {
-      if (Array.isArray(argv) && argv.length > 0 && argv.every((a) => typeof a === 'string')) out[name] = argv;
-    }
-    return out;
+    const raw = this.config.get<unknown>('agentProfiles');
+    return typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? usableProfiles(raw as Record<string, unknown>).profiles : {};
   }
 
   get autoCommit(): 'task' | 'threshold' | 'off' | undefined {

@@ -1,3 +1,4 @@
+import { passesPrompt, usableProfiles } from '../core/milestone/profiles';
 import type { MilestoneServerSettings } from '../shared/languageProtocol';
 
 export interface ServerSettings {
@@ -10,22 +11,21 @@ export interface ServerSettings {
  */
 export function readSettings(value: unknown): { settings: ServerSettings; problems: string[] } {
   const problems: string[] = [];
-  const agentProfiles: Record<string, string[]> = {};
   const raw = isRecord(value) ? (value as MilestoneServerSettings).agentProfiles : undefined;
-  if (raw !== undefined && raw !== null) {
-    if (!isRecord(raw)) {
-      problems.push('milestones.agentProfiles should map profile names to argument vectors; it is ignored.');
-    } else {
-      for (const [name, argv] of Object.entries(raw)) {
-        if (Array.isArray(argv) && argv.length > 0 && argv.every((a): a is string => typeof a === 'string') && argv[0]) {
-          agentProfiles[name] = [...argv];
-        } else {
-          problems.push(`milestones.agentProfiles.${name} should be a non-empty list of strings, e.g. ["${name}", "{prompt}"]; it is ignored.`);
-        }
-      }
-    }
+  if (raw === undefined || raw === null) return { settings: { agentProfiles: {} }, problems };
+  if (!isRecord(raw)) {
+    problems.push('milestones.agentProfiles should map profile names to argument vectors; it is ignored.');
+    return { settings: { agentProfiles: {} }, problems };
   }
-  return { settings: { agentProfiles }, problems };
+  const { profiles, rejected } = usableProfiles(raw);
+  for (const name of rejected) {
+    problems.push(`milestones.agentProfiles.${name} should be a non-empty list of strings that starts with the program to run, e.g. ["${name}", "{prompt}"]; it is ignored.`);
+  }
+  // Kept, as a milestone's own profile without {prompt} is, with the same warning.
+  for (const [name, argv] of Object.entries(profiles)) {
+    if (!passesPrompt(argv)) problems.push(`milestones.agentProfiles.${name} has no {prompt} argument, so the task's prompt is never passed: add "{prompt}" where it goes.`);
+  }
+  return { settings: { agentProfiles: profiles }, problems };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

@@ -1,9 +1,43 @@
+/** Where the task's prompt goes in a profile's argument vector. */
+export const PROMPT_SLOT = '{prompt}';
+
 /** Agent profiles that ship with the extension; a milestone's `agents:` adds or overrides. */
 export const DEFAULT_AGENT_PROFILES: Readonly<Record<string, readonly string[]>> = {
-  claude: ['claude', '-p', '{prompt}', '--permission-mode', 'acceptEdits'],
-  codex: ['codex', 'exec', '--full-auto', '{prompt}'],
-  aider: ['aider', '--yes-always', '--message', '{prompt}'],
+  claude: ['claude', '-p', PROMPT_SLOT, '--permission-mode', 'acceptEdits'],
+  codex: ['codex', 'exec', '--full-auto', PROMPT_SLOT],
+  aider: ['aider', '--yes-always', '--message', PROMPT_SLOT],
 };
+
+/**
+ * The one rule for an agent profile, wherever it is written (a milestone's `agents:`, the
+ * editor's `milestones.agentProfiles`, the settings the language server reads): a non-empty
+ * list of strings whose first element names the program, since that element is what gets
+ * executed. `{prompt}` is not required: a profile without it still runs, it only never
+ * receives the task's prompt, which `passesPrompt` lets each surface warn about.
+ */
+export function isAgentProfile(argv: unknown): argv is string[] {
+  if (!Array.isArray(argv) || !argv.every((a): a is string => typeof a === 'string')) return false;
+  const [program] = argv;
+  return program !== undefined && program.trim() !== '';
+}
+
+export function passesPrompt(argv: readonly string[]): boolean {
+  return argv.some((a) => a.includes(PROMPT_SLOT));
+}
+
+/**
+ * The profiles of a name → argument vector map that a person edits (settings), by the rule
+ * above: the usable ones, and the names of those left out so the caller can say so.
+ */
+export function usableProfiles(map: Readonly<Record<string, unknown>>): { profiles: Record<string, string[]>; rejected: string[] } {
+  const profiles: Record<string, string[]> = {};
+  const rejected: string[] = [];
+  for (const [name, argv] of Object.entries(map)) {
+    if (isAgentProfile(argv)) profiles[name] = [...argv];
+    else rejected.push(name);
+  }
+  return { profiles, rejected };
+}
 
 export function resolveProfiles(own: Record<string, string[]>, extra: Record<string, readonly string[]> = {}): Record<string, readonly string[]> {
   return { ...DEFAULT_AGENT_PROFILES, ...extra, ...own };
@@ -11,5 +45,5 @@ export function resolveProfiles(own: Record<string, string[]>, extra: Record<str
 
 /** The prompt goes into argument slots, never through a shell. */
 export function agentArgv(profile: readonly string[], prompt: string): string[] {
-  return profile.map((arg) => arg.split('{prompt}').join(prompt));
+  return profile.map((arg) => arg.split(PROMPT_SLOT).join(prompt));
 }

@@ -7,7 +7,7 @@ import { ZERO_RANGE } from './diagnostics';
 import { buildGraph, findCycles } from './graph';
 import type { Milestone } from './model';
 import { parseMilestoneText, type ParsedMilestone, type PathSegment } from './parse';
-import { resolveProfiles } from './profiles';
+import { isAgentProfile, passesPrompt, resolveProfiles } from './profiles';
 import { findRiskyCommand } from './risky';
 import { suggest } from './suggest';
 import { ToolChecker, TOOL_NAME } from './tools';
@@ -117,9 +117,9 @@ export function checkSemantics(parsed: ParsedMilestone, options: ValidateOptions
 
   const profiles = resolveProfiles(m.agents, options.profiles);
   for (const [name, argv] of Object.entries(m.agents)) {
-    if (argv.length === 0 || !argv[0]) {
+    if (!isAgentProfile(argv)) {
       r.add(['agents', name], 'error', 'invalid-value', `Agent profile "${name}" has no command: write its argument vector, e.g. ["${name}", "-p", "{prompt}"].`);
-    } else if (!argv.some((a) => a.includes('{prompt}'))) {
+    } else if (!passesPrompt(argv)) {
       r.add(['agents', name], 'warning', 'invalid-value', `Agent profile "${name}" has no {prompt} argument, so the task's prompt is never passed: add "{prompt}" where it goes.`);
     }
   }

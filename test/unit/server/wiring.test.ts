@@ -42,12 +42,13 @@ describe('server wiring', () => {
   describe('settings', () => {
     it('reads agent profiles and names each malformed one instead of failing', () => {
       assert.deepEqual(readSettings(undefined), { settings: { agentProfiles: {} }, problems: [] });
-      assert.deepEqual(readSettings({ agentProfiles: { bot: ['bot', '{prompt}'], empty: [], mixed: ['x', 1], blank: [''] } }), {
-        settings: { agentProfiles: { bot: ['bot', '{prompt}'] } },
+      assert.deepEqual(readSettings({ agentProfiles: { bot: ['bot', '{prompt}'], empty: [], mixed: ['x', 1], blank: [''], deaf: ['deaf', '--yes'] } }), {
+        settings: { agentProfiles: { bot: ['bot', '{prompt}'], deaf: ['deaf', '--yes'] } },
         problems: [
-          'milestones.agentProfiles.empty should be a non-empty list of strings, e.g. ["empty", "{prompt}"]; it is ignored.',
-          'milestones.agentProfiles.mixed should be a non-empty list of strings, e.g. ["mixed", "{prompt}"]; it is ignored.',
-          'milestones.agentProfiles.blank should be a non-empty list of strings, e.g. ["blank", "{prompt}"]; it is ignored.',
+          'milestones.agentProfiles.empty should be a non-empty list of strings that starts with the program to run, e.g. ["empty", "{prompt}"]; it is ignored.',
+          'milestones.agentProfiles.mixed should be a non-empty list of strings that starts with the program to run, e.g. ["mixed", "{prompt}"]; it is ignored.',
+          'milestones.agentProfiles.blank should be a non-empty list of strings that starts with the program to run, e.g. ["blank", "{prompt}"]; it is ignored.',
+          'milestones.agentProfiles.deaf has no {prompt} argument, so the task\'s prompt is never passed: add "{prompt}" where it goes.',
         ],
       });
       assert.deepEqual(readSettings({ agentProfiles: ['bot'] }).problems, ['milestones.agentProfiles should map profile names to argument vectors; it is ignored.']);
