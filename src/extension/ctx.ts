@@ -1,5 +1,4 @@
 import type * as vscode from 'vscode';
-import type { GitLink } from './gitLink';
 import type { MilestoneLanguageClient } from './languageClient';
 import type { SessionManager } from './sessionManager';
 import type { DashboardActions } from './views/dashboard';
@@ -10,7 +9,6 @@ export interface Ctx {
   extension: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
   sessions: SessionManager;
-  git: GitLink;
   milestonesView: MilestonesTreeProvider;
   languageClient: MilestoneLanguageClient;
   dashboardActions: DashboardActions;

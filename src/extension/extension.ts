@@ -25,13 +25,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   sessions = new SessionManager(context.extensionPath, log, git);
   const milestonesView = new MilestonesTreeProvider();
   languageClient = new MilestoneLanguageClient(context, log);
-  context.subscriptions.push(git, sessions, milestonesView, languageClient);
+  context.subscriptions.push(sessions, milestonesView, languageClient);
 
   const ctx: Ctx = {
     extension: context,
     log,
     sessions,
-    git,
     milestonesView,
     languageClient,
     dashboardActions: {

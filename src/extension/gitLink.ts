@@ -1,20 +1,15 @@
 import * as vscode from 'vscode';
 import type { API, GitExtension, Repository } from '../@types/git';
-import { Disposable } from './lifecycle';
 
 /**
  * The link to VS Code's built-in Git extension: the git binary it uses, the repository it
  * reports for a folder, and a refresh after each auto-commit so Source Control is current.
  * Without the extension (disabled, or not there) everything falls back to `git` on PATH.
  */
-export class GitLink extends Disposable {
+export class GitLink {
   private api: API | undefined;
-  private readonly changed = this._register(new vscode.EventEmitter<void>());
-  readonly onDidChange = this.changed.event;
 
-  constructor(private readonly log: vscode.LogOutputChannel) {
-    super();
-  }
+  constructor(private readonly log: vscode.LogOutputChannel) {}
 
   async connect(): Promise<void> {
     try {
@@ -29,8 +24,6 @@ export class GitLink extends Disposable {
         return;
       }
       this.api = exports.getAPI(1);
-      this._register(this.api.onDidOpenRepository(() => this.changed.fire()));
-      this._register(this.api.onDidCloseRepository(() => this.changed.fire()));
       this.log.info(`Using git from VS Code's Git extension: ${this.api.git.path}`);
     } catch (err) {
       this.log.warn(`Could not reach the Git extension (${(err as Error).message}): using git on PATH.`);

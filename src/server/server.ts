@@ -22,6 +22,7 @@ import { ToolChecker } from '../core/milestone/tools';
 import { SETTINGS_SECTION, ValidateNowRequest, type MilestoneInitializationOptions } from '../shared/languageProtocol';
 import { AnalysisCache, type Analysis } from './analysis';
 import { Debouncer } from './debounce';
+import { DiagnosticsPublisher } from './diagnosticsPublisher';
 import { DiskFiles } from './diskFiles';
 import { quickFixes } from './features/codeActions';
 import { completionsAt } from './features/completion';
@@ -30,7 +31,6 @@ import { definitionAt, documentSymbols, prepareRenameAt, referencesAt, renameAt 
 import { SessionInfo } from './features/sessionInfo';
 import { classifyWatchedFile, milestoneFileOf } from './paths';
 import { SettingsCache } from './settings';
-import { Validator } from './validation';
 import { fileWatchers } from './watchers';
 
 /** Long enough to skip the keystrokes of a word, short enough to feel immediate. */
@@ -65,10 +65,10 @@ const disk = new DiskFiles({
   options: (uri) => settings.optionsFor(uri),
   log,
 });
-const validator = new Validator({
+const publisher = new DiagnosticsPublisher({
   checker,
   // A failed send means the connection is gone, and the process with it.
-  publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics }).catch(() => undefined),
+  send: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, ...(version !== undefined ? { version } : {}), diagnostics }).catch(() => undefined),
   toolsAllowed: () => trusted,
   log,
 });
@@ -84,13 +84,13 @@ async function analysisOf(uri: string): Promise<Analysis | undefined> {
 
 async function validate(uri: string): Promise<void> {
   const analysis = await analysisOf(uri);
-  if (analysis) await validator.validate(analysis);
+  if (analysis) await publisher.publish(analysis);
 }
 
 async function validateFromDisk(uri: string): Promise<void> {
   const read = await disk.read(uri);
-  if (read.kind === 'analysis') await validator.validate(read.analysis, 'disk');
-  else if (read.kind === 'clear') validator.forget(uri);
+  if (read.kind === 'analysis') await publisher.publish(read.analysis, 'disk');
+  else if (read.kind === 'clear') publisher.forget(uri);
 }
 
 /** Whichever copy speaks for the file when the timer fires: the open buffer, else the disk. */
@@ -124,7 +124,7 @@ async function followFolder(folderUri: string): Promise<void> {
 function unfollowFolder(folderUri: string): void {
   for (const uri of disk.removeFolder(folderUri)) {
     debouncer.cancel(uri);
-    validator.forget(uri);
+    publisher.forget(uri);
   }
 }
 
@@ -134,7 +134,7 @@ function followWatchedMilestone(change: FileEvent): void {
     disk.changed(change.uri);
   } else if (disk.deleted(change.uri)) {
     debouncer.cancel(change.uri);
-    validator.forget(change.uri);
+    publisher.forget(change.uri);
   }
 }
 
@@ -284,7 +284,7 @@ connection.onRequest(ValidateNowRequest, async ({ uri }) => {
   for (let attempt = 0; attempt < 3; attempt++) {
     const analysis = await analysisOf(uri);
     if (!analysis) return null;
-    const diagnostics = await validator.validate(analysis);
+    const diagnostics = await publisher.publish(analysis);
     if (diagnostics) return { diagnostics };
   }
   return null;

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SessionPaths, sessionsRoot } from '../../src/core/session/layout';
-import { listSessions, pathsFor, readAgentRecord, readSessionRecord, SessionStore, type AgentRecord, type SessionRecord } from '../../src/core/session/store';
+import { listSessions, readAgentRecord, readSessionRecord, SessionStore, type AgentRecord, type SessionRecord } from '../../src/core/session/store';
 import { TempDirs } from './helpers';
 
 const record = (id: string, startedAt: string, extra: Partial<SessionRecord['session']> = {}): SessionRecord => ({
@@ -65,7 +65,7 @@ describe('session/store', () => {
     });
 
     it('keeps the newest of a burst of session states', async () => {
-      const paths = pathsFor(ws, 'demo-20250101-100000-abcd');
+      const paths = new SessionPaths(ws, 'demo-20250101-100000-abcd');
       const store = new SessionStore(paths);
       for (const status of ['starting', 'running', 'paused', 'running', 'completed']) {
         void store.writeSession(record(paths.sessionId, '2025-01-01T10:00:00.000Z', { status }));
@@ -75,7 +75,7 @@ describe('session/store', () => {
     });
 
     it('answers undefined for records that are missing or unreadable', async () => {
-      const paths = pathsFor(ws, 'demo-20250101-100000-abcd');
+      const paths = new SessionPaths(ws, 'demo-20250101-100000-abcd');
       assert.equal(await readAgentRecord(paths, 'nobody'), undefined);
       assert.equal(await readSessionRecord(path.join(ws, 'none.yaml')), undefined);
     });

@@ -4,7 +4,7 @@ import { parse as parseYaml, stringify } from 'yaml';
 import { isValidId } from '../ids';
 import { CoalescingWriter } from './atomic';
 import type { AgentKind, AgentStatus } from './events';
-import { SessionPaths, sessionsRoot } from './layout';
+import { sessionsRoot, type SessionPaths } from './layout';
 
 /** `<session-id>.yaml`, the seed's session record. */
 export interface SessionRecord {
@@ -102,8 +102,4 @@ export async function listSessions(workspace: string): Promise<SessionRecord[]> 
   return records
     .filter((r): r is SessionRecord => r !== undefined)
     .sort((a, b) => (a.session.started_at < b.session.started_at ? 1 : a.session.started_at > b.session.started_at ? -1 : b.session.id.localeCompare(a.session.id)));
-}
-
-export function pathsFor(workspace: string, sessionId: string): SessionPaths {
-  return new SessionPaths(workspace, sessionId);
 }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver';
 import { ToolChecker } from '../../../src/core/milestone/tools';
 import { SOURCE, toLspDiagnostics, toolDiagnostics } from '../../../src/server/features/diagnostics';
-import { Validator } from '../../../src/server/validation';
+import { DiagnosticsPublisher } from '../../../src/server/diagnosticsPublisher';
 import { range, TempDirs, writeScript } from '../helpers';
 import { fixtureAnalysis, lines, textAnalysis } from './support';
 
@@ -115,7 +115,7 @@ describe('server/diagnostics', () => {
     });
   });
 
-  describe('Validator', () => {
+  describe('DiagnosticsPublisher', () => {
     const temp = new TempDirs();
     afterEach(() => temp.cleanup());
 
@@ -146,10 +146,10 @@ describe('server/diagnostics', () => {
       // `--version` blocks until the test writes to the FIFO: the tool is exactly as slow as the test needs.
       await writeScript(path.join(bin, 'slow-tool'), `#!/bin/sh\ncat "${gate}" >/dev/null\necho "slow-tool 1.0.0"\n`);
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: bin });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: bin });
       const a = textAnalysis(lines('id: slow', 'requires: ["slow-tool >=2"]', 'tasks:', '  - id: a', '    run: echo', '    depends_on: [nope]'), undefined, {}, 7);
       const first = r.next();
-      const done = validator.validate(a);
+      const done = publisher.publish(a);
       assert.deepEqual(await first, { uri: a.document.uri, version: 7, codes: ['unknown-dependency'] });
       await fs.writeFile(gate, 'go\n');
       const all = await done;
@@ -162,11 +162,11 @@ describe('server/diagnostics', () => {
       const bin = await temp.make('ma-server-bin-');
       await writeScript(path.join(bin, 'fake-tool'), '#!/bin/sh\necho "fake-tool 3.0.0"\n');
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: bin });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: bin });
       const a = textAnalysis(lines('id: cached', 'requires: ["fake-tool >=2", missing-tool-x]', 'tasks: [{ id: a, run: echo }]'));
-      await validator.validate(a);
+      await publisher.publish(a);
       r.published.length = 0;
-      await validator.validate(textAnalysis(a.document.getText(), undefined, {}, 2));
+      await publisher.publish(textAnalysis(a.document.getText(), undefined, {}, 2));
       assert.deepEqual(r.published, [{ uri: a.document.uri, version: 2, codes: ['tool-missing'] }]);
     });
 
@@ -175,18 +175,18 @@ describe('server/diagnostics', () => {
       const ran = path.join(bin, 'ran');
       await writeScript(path.join(bin, 'marker-tool'), `#!/bin/sh\ntouch "${ran}"\necho "marker-tool 1.0.0"\n`);
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: bin, toolsAllowed: () => false });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: bin, toolsAllowed: () => false });
       const a = textAnalysis(lines('id: untrusted', 'requires: ["marker-tool >=2", missing-tool-x]', 'tasks: [{ id: a, run: echo }]'));
-      assert.deepEqual(await validator.validate(a), []);
+      assert.deepEqual(await publisher.publish(a), []);
       await assert.rejects(fs.access(ran));
     });
 
     it('drops a validation that a newer one of the same document overtook', async () => {
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: '' });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: '' });
       const v1 = textAnalysis(lines('id: race', 'tasks: [{ id: a, run: echo, depends_on: [x] }]'), undefined, {}, 1);
       const v2 = textAnalysis(lines('id: race', 'tasks: [{ id: a, run: echo }]'), undefined, {}, 2);
-      const [first, second] = await Promise.all([validator.validate(v1), validator.validate(v2)]);
+      const [first, second] = await Promise.all([publisher.publish(v1), publisher.publish(v2)]);
       assert.equal(first, undefined);
       assert.deepEqual(second, []);
       assert.ok(r.published.every((p) => p.version === 2), JSON.stringify(r.published));
@@ -194,18 +194,18 @@ describe('server/diagnostics', () => {
 
     it('publishes a file read from disk under no version', async () => {
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: '' });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: '' });
       const a = textAnalysis(lines('id: disk', 'tasks: [{ id: a, run: echo, depends_on: [x] }]'), undefined, {}, 0);
-      await validator.validate(a, 'disk');
+      await publisher.publish(a, 'disk');
       assert.deepEqual(r.published, [{ uri: a.document.uri, version: undefined, codes: ['unknown-dependency'] }]);
     });
 
     it('clears a closed document and ignores what was still running for it', async () => {
       const r = recorder();
-      const validator = new Validator({ checker: new ToolChecker(), publish: r.publish, envPath: '' });
+      const publisher = new DiagnosticsPublisher({ checker: new ToolChecker(), send: r.publish, envPath: '' });
       const a = textAnalysis(lines('id: closed', 'tasks: [{ id: a, run: echo, depends_on: [x] }]'));
-      const running = validator.validate(a);
-      validator.forget(a.document.uri);
+      const running = publisher.publish(a);
+      publisher.forget(a.document.uri);
       assert.equal(await running, undefined);
       assert.deepEqual(r.published, [{ uri: a.document.uri, version: undefined, codes: [] }]);
     });
