@@ -2,7 +2,6 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import * as lockfile from 'proper-lockfile';
 import { CoalescingWriter, fsyncDir, writeFileAtomic, writeLockedFile } from '../../src/core/session/atomic';
 import { REPO_ROOT, TempDirs } from './helpers';
 
@@ -82,25 +81,38 @@ describe('session/atomic', () => {
     it('waits for a lock that is held, and writes once it is released', async () => {
       const file = path.join(dir, 'held.txt');
       await fs.writeFile(file, 'before\n');
-      const release = await lockfile.lock(file, { realpath: false });
-      let done = false;
-      const write = writeLockedFile(file, 'after\n').then(() => {
-        done = true;
+      // The lock of a live writer, as proper-lockfile leaves it on disk. A real holder keeps
+      // its mtime fresh by touching it every second, which is itself a race under load; an
+      // mtime in the future keeps it fresh however long the machine stalls.
+      const lockDir = `${file}.lock`;
+      await fs.mkdir(lockDir);
+      const fresh = new Date(Date.now() + 24 * 3600_000);
+      await fs.utimes(lockDir, fresh, fresh);
+
+      let refusedTwice!: () => void;
+      const waiting = new Promise<'refused'>((resolve) => (refusedTwice = () => resolve('refused')));
+      const write = writeLockedFile(file, 'after\n', {
+        // Twice, so the writer is known to wait and retry, not to give up after one look.
+        onLockHeld: (attempt) => {
+          if (attempt >= 2) refusedTwice();
+        },
       });
-      await new Promise((r) => setTimeout(r, 150));
-      assert.equal(done, false);
+      const first = await Promise.race([waiting, write.then(() => 'written' as const)]);
+      assert.equal(first, 'refused', 'written while the lock was held');
       assert.equal(await fs.readFile(file, 'utf8'), 'before\n');
-      await release();
+
+      await fs.rmdir(lockDir);
       await write;
       assert.equal(await fs.readFile(file, 'utf8'), 'after\n');
+      assert.deepEqual(await fs.readdir(dir), ['held.txt'], 'the writer released its own lock');
     });
 
     it('takes over a stale lock left by a dead writer', async () => {
       const file = path.join(dir, 'stale.txt');
       const lockDir = `${file}.lock`;
       await fs.mkdir(lockDir);
-      const old = new Date(Date.now() - 60_000);
-      await fs.utimes(lockDir, old, old);
+      // As old as an mtime gets, so it is stale whatever the 2 s threshold is measured against.
+      await fs.utimes(lockDir, new Date(0), new Date(0));
       await writeLockedFile(file, 'taken over\n');
       assert.equal(await fs.readFile(file, 'utf8'), 'taken over\n');
       await assert.rejects(fs.stat(lockDir), { code: 'ENOENT' });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import * as lockfile from 'proper-lockfile';
 
 /** fsync of a directory makes a rename in it durable; write-file-atomic and friends skip it. */
@@ -38,21 +39,46 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
 }
 
 /**
+ * How long a writer waits for a held lock: quick retries first, since a holder keeps it
+ * only for one fsync'd replace, then 250 ms apart, about 7 s in all before giving up.
+ */
+const LOCK_RETRY = { retries: 40, factor: 1.3, minTimeout: 5, maxTimeout: 250 };
+
+export interface LockedWriteHooks {
+  /**
+   * Told each time the lock is found held by a live writer, before the wait to retry: it
+   * is how a test knows the write has reached the lock and been refused, without guessing
+   * how long that takes.
+   */
+  onLockHeld?: (attempt: number) => void;
+}
+
+/**
  * Atomic replace under a proper-lockfile lock on the target, so two processes never
  * interleave their replacements. A lock left by a dead writer goes stale after 2s and is
  * taken over.
  */
-export async function writeLockedFile(file: string, content: string): Promise<void> {
+export async function writeLockedFile(file: string, content: string, hooks: LockedWriteHooks = {}): Promise<void> {
   await fs.mkdir(path.dirname(file), { recursive: true });
-  const release = await lockfile.lock(file, {
-    realpath: false,
-    stale: 2000,
-    retries: { retries: 40, factor: 1.3, minTimeout: 5, maxTimeout: 250 },
-  });
+  const release = await lockRetrying(file, hooks);
   try {
     await writeFileAtomic(file, content);
   } finally {
     await release();
+  }
+}
+
+// The retries are ours rather than proper-lockfile's (the same schedule), because its
+// retry loop has no way to report a refused attempt.
+async function lockRetrying(file: string, hooks: LockedWriteHooks): Promise<() => Promise<void>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lockfile.lock(file, { realpath: false, stale: 2000 });
+    } catch (err) {
+      if (attempt >= LOCK_RETRY.retries) throw err;
+      if ((err as NodeJS.ErrnoException).code === 'ELOCKED') hooks.onLockHeld?.(attempt + 1);
+      await delay(Math.min(Math.round(LOCK_RETRY.minTimeout * LOCK_RETRY.factor ** attempt), LOCK_RETRY.maxTimeout));
+    }
   }
 }
 
