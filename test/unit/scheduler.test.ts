@@ -40,7 +40,7 @@ function startedEvent(f: EventFactory, p: SchedulePlan): JournalEvent {
     title: 'Scheduling',
     type: 'custom',
     complexity: 'medium',
-    tasks: p.tasks.map((x) => ({ id: x.id, title: x.id, depends_on: [...x.dependsOn], kind: 'run', command: 'true', retries: x.retries })),
+    tasks: p.tasks.map((x) => ({ id: x.id, title: x.id, depends_on: [...x.dependsOn], kind: 'run' as const, command: 'true', retries: x.retries })),
     gates: p.gates.map((g) => ({ id: g.id, title: g.id, after: [...g.after], blocking: true })),
     executors: { min: 1, max: 2 },
     on_failure: p.onFailure,
@@ -257,7 +257,7 @@ describe('coordinator/scheduler', () => {
       const tries = new Map<string, number>();
       const apply = (ds: readonly Decision[]): void => {
         for (const d of ds) {
-          if (d.kind === 'record') applyEvent(state, f.make(d.event.type, d.event.data as never));
+          if (d.kind === 'record') applyEvent(state, f.make(d.event.type, d.event.data));
           else if (d.kind === 'wake') wakes.add(d.task);
           else if (d.kind === 'run_gate') gates.add(d.gate);
           // `cancel` reaches a running task, which exits as cancelled at one of the next steps.

@@ -142,7 +142,7 @@ describe('session/state', () => {
       const e1 = s.agents.get('executor-1')!;
       // Busy 1000..3000 with a, then 4500..6500 with c.
       assert.equal(e1.busyMs, 4000);
-      assert.equal(e1.tasksCompleted, 1);
+      assert.equal(e1.workDone, 1);
       assert.equal(e1.errors, 0);
       // Agents end with their session.
       assert.equal(e1.status, 'terminated');
@@ -152,7 +152,7 @@ describe('session/state', () => {
       // Busy from 3000 until 6000: the failure and retry do not interrupt it.
       assert.equal(e2.busyMs, 3000);
       assert.equal(e2.errors, 2);
-      assert.equal(e2.tasksCompleted, 0);
+      assert.equal(e2.workDone, 0);
       assert.equal(e2.registeredAt, at(0));
       assert.equal(e2.status, 'terminated');
     });

@@ -41,8 +41,8 @@ describe('session/store', () => {
       const rec = record('demo-20250101-100000-abcd', '2025-01-01T10:00:00.000Z', { status: 'running' });
       const agent: AgentRecord = {
         agent: { id: 'executor-1', type: 'executor', session_id: rec.session.id, status: 'busy', started_at: '2025-01-01T10:00:01.000Z', terminated_at: null },
-        state: { current_task: 'build', progress: 0.5, health: 'healthy' },
-        metrics: { tasks_completed: 2, errors_encountered: 0, execution_time: 1234 },
+        state: { current_task: 'build', health: 'healthy' },
+        metrics: { work_done: 2, work_unit: 'tasks', errors_encountered: 0, restarts: 0, execution_time: 1234 },
       };
       void store.writeSession(rec);
       void store.writeAgent(agent);

@@ -5,9 +5,8 @@ import { buildGraph, transitiveDependents } from '../milestone/graph';
 import { ToolChecker } from '../milestone/tools';
 import type { ParsedMilestone } from '../milestone/parse';
 import { validateMilestoneFile } from '../milestone/validate';
-import type { JournalEvent } from '../session/events';
 import type { Agent, AgentContext } from './agent';
-import type { CoordinatorToAgent } from './messages';
+import type { SubscribedEvent } from './messages';
 
 const DEBOUNCE_MS = 150;
 
@@ -16,7 +15,7 @@ const DEBOUNCE_MS = 150;
  * the milestone file changes on disk, and after a task fails; reports the dependents a
  * failure blocks. Every issue is a diagnostic on the milestone file.
  */
-export class DependencyValidatorAgent implements Agent {
+export class DependencyValidatorAgent implements Agent<'validator'> {
   private readonly checker = new ToolChecker();
   private watcher: FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
@@ -38,30 +37,36 @@ export class DependencyValidatorAgent implements Agent {
     } catch {
       this.watcher = undefined;
     }
-    for (const e of ctx.init.history ?? []) this.observe(e);
+    for (const e of ctx.init.history ?? []) if (e.type === 'task_failed' || e.type === 'session_resumed') this.follow(e, false);
   }
 
-  handle(m: CoordinatorToAgent): void {
-    if (m.type === 'event') this.observe(m.event, true);
+  observe(e: SubscribedEvent<'validator'>): void {
+    this.follow(e, true);
   }
 
   /** Tracks which tasks failed for good: their dependents are reported as blocked. */
-  private observe(e: JournalEvent, live = false): void {
-    if (e.type === 'session_resumed') {
-      const had = this.blocked.size;
-      for (const id of [...e.data.requeued, ...e.data.reset]) this.blocked.delete(id);
-      if (live && had !== this.blocked.size) this.enqueue('task_failed');
-      return;
-    }
-    if (e.type !== 'task_failed' || !e.data.final) return;
-    this.blocked.set(e.data.task, []);
-    if (!live) return;
-    // 127 is the shell's "command not found": a tool may have gone away since the start.
-    if (e.data.exit_code === 127) {
-      this.checker.clear();
-      this.enqueue('tool_check');
-    } else {
-      this.enqueue('task_failed');
+  private follow(e: SubscribedEvent<'validator'>, live: boolean): void {
+    switch (e.type) {
+      case 'session_resumed': {
+        const had = this.blocked.size;
+        for (const id of [...e.data.requeued, ...e.data.reset]) this.blocked.delete(id);
+        if (live && had !== this.blocked.size) this.enqueue('task_failed');
+        return;
+      }
+      case 'task_failed':
+        if (!e.data.final) return;
+        this.blocked.set(e.data.task, []);
+        if (!live) return;
+        // 127 is the shell's "command not found": a tool may have gone away since the start.
+        if (e.data.exit_code === 127) {
+          this.checker.clear();
+          this.enqueue('tool_check');
+        } else {
+          this.enqueue('task_failed');
+        }
+        return;
+      default:
+        e satisfies never;
     }
   }
 

@@ -1,12 +1,12 @@
-import type { Agent, AgentContext } from './agent';
+import type { Agent, AgentCommand, AgentContext } from './agent';
 import { failpoint } from '../failpoints';
-import type { CoordinatorToAgent, TaskOutcome } from './messages';
+import type { ProcessSpec, TaskOutcome } from './messages';
 import { RunningProcess } from '../process/runningProcess';
 
 const OUTPUT_INTERVAL_MS = 250;
 
 /** Runs one task at a time as a child process and reports its life: start, output, exit. */
-export class ExecutorAgent implements Agent {
+export class ExecutorAgent implements Agent<'executor'> {
   private running: { task: string; process: RunningProcess } | undefined;
   private lastOutputAt = 0;
   private pendingLine: string | undefined;
@@ -14,12 +14,12 @@ export class ExecutorAgent implements Agent {
 
   constructor(private readonly ctx: AgentContext) {}
 
-  handle(m: CoordinatorToAgent): void {
+  handle(m: AgentCommand): void {
     if (m.type === 'run_task') this.run(m.task, m.attempt, m.spec);
     else if (m.type === 'cancel_task' && this.running?.task === m.task) this.running.process.cancel();
   }
 
-  private run(task: string, attempt: number, spec: Extract<CoordinatorToAgent, { type: 'run_task' }>['spec']): void {
+  private run(task: string, attempt: number, spec: ProcessSpec): void {
     if (this.running) {
       this.ctx.send({ type: 'task_exit', task, attempt, outcome: 'spawn_error', exitCode: null, signal: null, durationMs: 0, message: `executor ${this.ctx.agent} is already running ${this.running.task}` });
       return;

@@ -1,14 +1,14 @@
 import type { SimpleGit } from 'simple-git';
 import { commitMessage, EMPTY_TREE, excludeSessionState, findConflict, openRepository } from '../git/repository';
-import type { Agent, AgentContext } from './agent';
-import type { CoordinatorToAgent, GitConfig } from './messages';
+import type { Agent, AgentCommand, AgentContext } from './agent';
+import type { GitConfig } from './messages';
 
 /**
  * The git integration agent: puts the work on the milestone branch, commits it as tasks
  * complete, stops the session on a conflict, and makes the final commit (and push).
  * Operations run one at a time, in the order asked.
  */
-export class GitAgent implements Agent {
+export class GitAgent implements Agent<'git'> {
   private queue: Promise<void> = Promise.resolve();
   private repo: { git: SimpleGit; root: string } | undefined;
   private readonly config: GitConfig;
@@ -19,7 +19,7 @@ export class GitAgent implements Agent {
     this.config = config;
   }
 
-  handle(m: CoordinatorToAgent): void {
+  handle(m: AgentCommand): void {
     const run = (op: () => Promise<void>): void => {
       this.queue = this.queue.then(op).catch((err: unknown) => {
         this.ctx.emit({ type: 'git_error', data: { operation: m.type, message: (err as Error).message?.split('\n')[0] ?? String(err) } });
@@ -37,8 +37,8 @@ export class GitAgent implements Agent {
     const { session } = this.ctx.init;
     this.repo = await openRepository(this.config.repository ?? session.workspace, this.config.binary);
     if (!this.repo) {
-      this.ctx.emit({ type: 'git_unavailable', data: { reason: `${session.workspace} is not in a git repository: no branch, no commits. Run \`git init\` there to get them.` } });
-      this.ctx.send({ type: 'git_prepared', ok: true, available: false });
+      // The coordinator checked a moment ago; the repository went away since.
+      this.ctx.send({ type: 'git_prepared', ok: true, available: false, reason: `${session.workspace} is no longer in a git repository: no branch, no commits. Run \`git init\` there to get them.` });
       return;
     }
     const { git, root } = this.repo;

@@ -1,13 +1,13 @@
 // Every message between the coordinator and an agent worker. Agents never share memory
 // with the coordinator and never write the journal: they receive commands and the events
 // they subscribe to, and they answer with reports.
-import type { AgentRecord } from '../session/store';
 import type { AgentKind, EventDraft, EventType, JournalEvent } from '../session/events';
 import type { ProcessSpec } from '../process/processSpec';
 
 export type { ProcessSpec } from '../process/processSpec';
 
-export interface SessionInfo {
+/** The session an agent works for: where it lives, and its milestone. */
+export interface AgentSession {
   id: string;
   workspace: string;
   /** The session folder, `.milestones/sessions/<id>`. */
@@ -37,15 +37,15 @@ export interface GitConfig {
 
 export interface AgentInit {
   type: 'init';
-  session: SessionInfo;
+  session: AgentSession;
   heartbeatMs: number;
-  /** Restored from `agents/<id>.yaml` when this worker replaces a crashed one. */
-  restored?: AgentRecord;
-  /** Events journaled before this agent started, for agents that keep a model of the session. */
+  /**
+   * Events journaled before this agent started, for the kinds that keep a model of the
+   * session: a replacement rebuilds its state from them, as the journal is the truth.
+   */
   history?: JournalEvent[];
   settings: {
     stallAfterMs: number;
-    resourceCeiling: number;
     profiles?: Record<string, readonly string[]>;
     complexity: 'simple' | 'medium' | 'complex';
     maxExecutors: number;
@@ -86,7 +86,8 @@ export type AgentToCoordinator =
       durationMs: number;
       message: string;
     }
-  | { type: 'git_prepared'; ok: boolean; available: boolean; error?: string }
+  /** `available: false`: there is no repository, said in `reason`. */
+  | { type: 'git_prepared'; ok: boolean; available: boolean; error?: string; reason?: string }
   | { type: 'git_done'; operation: 'commit' | 'finish'; ok: boolean; error?: string; task?: string }
   | { type: 'rollback_done'; ok: boolean }
   /** Ask the coordinator to journal an event this agent observed (alerts, git, safety, issues). */
@@ -94,16 +95,23 @@ export type AgentToCoordinator =
   /** The agent cannot go on (e.g. bad init); the coordinator replaces or stops it. */
   | { type: 'fatal'; message: string };
 
-/** Which journal events each kind of agent receives (recorded in subscriptions.txt). */
-export const SUBSCRIPTIONS: Readonly<Record<AgentKind, readonly EventType[]>> = {
-  executor: ['session_paused', 'session_resumed'],
-  workflow: ['task_completed', 'milestone_failed'],
+/**
+ * Which journal events each kind of agent receives (recorded in subscriptions.txt). A kind
+ * that takes its orders as commands, or reads the history it starts with, subscribes to
+ * nothing; the others handle exactly these types (`SubscribedEvent` types their handler).
+ */
+export const SUBSCRIPTIONS = {
+  executor: [],
+  workflow: [],
+  git: [],
+  quality: [],
   monitor: ['session_started', 'session_resumed', 'session_paused', 'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered', 'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'task_reset', 'quality_gate_passed', 'quality_gate_failed', 'alert', 'session_interrupted', 'milestone_completed', 'milestone_failed'],
-  validator: ['task_failed', 'task_skipped', 'session_resumed'],
-  git: ['task_completed'],
-  quality: ['task_completed'],
+  validator: ['task_failed', 'session_resumed'],
   safety: ['git_branch_ready', 'task_completed'],
-};
+} as const satisfies Readonly<Record<AgentKind, readonly EventType[]>>;
+
+/** The events an agent of kind K receives. */
+export type SubscribedEvent<K extends AgentKind> = Extract<JournalEvent, { type: (typeof SUBSCRIPTIONS)[K][number] }>;
 
 /** Which events an agent may ask the coordinator to journal: anything else is refused. */
 export const MAY_EMIT: Readonly<Record<AgentKind, readonly EventType[]>> = {
@@ -111,7 +119,7 @@ export const MAY_EMIT: Readonly<Record<AgentKind, readonly EventType[]>> = {
   workflow: ['rollback_started', 'rollback_step', 'rollback_completed'],
   monitor: ['progress', 'alert'],
   validator: ['dependency_issues'],
-  git: ['git_branch_ready', 'git_unavailable', 'auto_commit', 'git_conflict', 'git_pushed', 'git_error'],
+  git: ['git_branch_ready', 'auto_commit', 'git_conflict', 'git_pushed', 'git_error'],
   quality: ['quality_gate_started', 'quality_gate_passed', 'quality_gate_failed'],
   safety: ['safety_warning'],
 };

@@ -1,29 +1,21 @@
 import { CoalescingWriter } from '../session/atomic';
 import { SessionPaths } from '../session/layout';
 import { applyEvent, countTasks, emptySessionState, type SessionState } from '../session/state';
-import type { JournalEvent } from '../session/events';
-import type { Agent, AgentContext } from './agent';
-import type { CoordinatorToAgent } from './messages';
-import { CpuSampler, memoryPressure } from '../resources';
+import type { Agent, AgentCommand, AgentContext } from './agent';
+import type { SubscribedEvent } from './messages';
 import { computeMetrics, estimateRemainingMs, MetricsCollector } from '../session/metrics';
-
-const RESOURCE_SAMPLE_MS = 5000;
-const RESOURCE_ALERT_EVERY_MS = 60_000;
 
 /**
  * Watches the session: progress and ETA after every task transition, metrics.json, and
- * alerts for a task that has printed nothing for `stall_after` and for CPU or memory
- * above the ceiling.
+ * alerts for a task that has printed nothing for `stall_after`. A replacement rebuilds
+ * all of it from the history it starts with.
  */
-export class MonitorAgent implements Agent {
+export class MonitorAgent implements Agent<'monitor'> {
   private readonly state: SessionState;
   private readonly collector = new MetricsCollector();
   private readonly writer = new CoalescingWriter();
   private readonly paths: SessionPaths;
   private readonly stallTimers = new Map<string, NodeJS.Timeout>();
-  private readonly resourceTimer: NodeJS.Timeout;
-  private readonly cpu = new CpuSampler();
-  private lastResourceAlert = 0;
   private lastProgress = '';
 
   constructor(private readonly ctx: AgentContext) {
@@ -35,19 +27,13 @@ export class MonitorAgent implements Agent {
       this.collector.observe(e, Date.parse(e.timestamp));
     }
     for (const t of this.state.tasks.values()) if (t.status === 'running') this.armStall(t.id);
-    this.resourceTimer = setInterval(() => this.checkResources(), RESOURCE_SAMPLE_MS);
   }
 
-  handle(m: CoordinatorToAgent): void {
-    if (m.type === 'activity') {
-      if (this.stallTimers.has(m.task)) this.armStall(m.task);
-      return;
-    }
-    if (m.type !== 'event') return;
-    this.observe(m.event);
+  handle(m: AgentCommand): void {
+    if (m.type === 'activity' && this.stallTimers.has(m.task)) this.armStall(m.task);
   }
 
-  private observe(e: JournalEvent): void {
+  observe(e: SubscribedEvent<'monitor'>): void {
     applyEvent(this.state, e);
     this.collector.observe(e, Date.now());
     switch (e.type) {
@@ -94,23 +80,11 @@ export class MonitorAgent implements Agent {
     this.stallTimers.delete(task);
   }
 
-  private checkResources(): void {
-    const ceiling = this.ctx.init.settings.resourceCeiling;
-    const cpu = this.cpu.sample();
-    const mem = memoryPressure();
-    if ((cpu > ceiling || mem > ceiling) && Date.now() - this.lastResourceAlert > RESOURCE_ALERT_EVERY_MS) {
-      this.lastResourceAlert = Date.now();
-      const what = cpu > ceiling ? `CPU at ${Math.round(cpu * 100)}%` : `memory at ${Math.round(mem * 100)}%`;
-      this.ctx.emit({ type: 'alert', data: { kind: 'resource_pressure', message: `The machine is under pressure (${what}, ceiling ${Math.round(ceiling * 100)}%): no more executors are started until it eases.` } });
-    }
-  }
-
   private writeMetrics(): void {
     void this.writer.set(this.paths.metrics, `${JSON.stringify(computeMetrics(this.state, this.collector, Date.now(), this.ctx.init.settings.maxExecutors), null, 2)}\n`);
   }
 
   async dispose(): Promise<void> {
-    clearInterval(this.resourceTimer);
     for (const t of this.stallTimers.values()) clearTimeout(t);
     this.writeMetrics();
     await this.writer.flush();

@@ -1,15 +1,15 @@
-import type { Agent, AgentContext } from './agent';
-import type { CoordinatorToAgent, ProcessSpec } from './messages';
+import type { Agent, AgentCommand, AgentContext } from './agent';
+import type { ProcessSpec } from './messages';
 import { RunningProcess } from '../process/runningProcess';
 
 /** Runs quality gates (one at a time, in the order asked) and journals their results. */
-export class QualityGateAgent implements Agent {
+export class QualityGateAgent implements Agent<'quality'> {
   private queue: Promise<void> = Promise.resolve();
   private current: RunningProcess | undefined;
 
   constructor(private readonly ctx: AgentContext) {}
 
-  handle(m: CoordinatorToAgent): void {
+  handle(m: AgentCommand): void {
     if (m.type === 'run_gate') this.queue = this.queue.then(() => this.run(m.gate, m.blocking, m.spec));
   }
 

@@ -2,13 +2,13 @@ import type { SimpleGit } from 'simple-git';
 import { BUDGETS, changeSize, newDependencies } from '../git/changeSize';
 import { openRepository } from '../git/repository';
 import type { Agent, AgentContext } from './agent';
-import type { CoordinatorToAgent } from './messages';
+import type { SubscribedEvent } from './messages';
 
 /**
  * Complexity triage after each task: is the change still the size the milestone declared?
  * Warns once per doubling of the budget, so a large change is noticed without a flood.
  */
-export class SafetyAgent implements Agent {
+export class SafetyAgent implements Agent<'safety'> {
   private repo: { git: SimpleGit; root: string } | undefined;
   private base: string | undefined;
   private warnedAt = 1;
@@ -19,11 +19,17 @@ export class SafetyAgent implements Agent {
     for (const e of ctx.init.history ?? []) if (e.type === 'git_branch_ready') this.base = e.data.base_commit;
   }
 
-  handle(m: CoordinatorToAgent): void {
-    if (m.type !== 'event') return;
-    const e = m.event;
-    if (e.type === 'git_branch_ready') this.base = e.data.base_commit;
-    if (e.type === 'task_completed') this.queue = this.queue.then(() => this.triage(e.data.task)).catch(() => undefined);
+  observe(e: SubscribedEvent<'safety'>): void {
+    switch (e.type) {
+      case 'git_branch_ready':
+        this.base = e.data.base_commit;
+        return;
+      case 'task_completed':
+        this.queue = this.queue.then(() => this.triage(e.data.task)).catch(() => undefined);
+        return;
+      default:
+        e satisfies never;
+    }
   }
 
   private async triage(task: string): Promise<void> {

@@ -50,7 +50,12 @@ function main(): void {
       });
       return;
     }
-    void Promise.resolve(agent?.handle(m)).catch((err: unknown) => {
+    if (m.type === 'event') {
+      // The pool delivers only the types this kind subscribes to.
+      agent?.observe?.(m.event as never);
+      return;
+    }
+    void Promise.resolve(agent?.handle?.(m)).catch((err: unknown) => {
       send({ type: 'fatal', message: (err as Error).message });
     });
   });

@@ -125,6 +125,11 @@ export class Scheduler {
     return this.status.get(task);
   }
 
+  /** The ready queue exists: the branch was ready and `begin` ran. */
+  get started(): boolean {
+    return this.begun;
+  }
+
   get readyCount(): number {
     return this.queue.size;
   }
@@ -374,7 +379,8 @@ export class Scheduler {
   }
 
   private enqueue(task: string, out: Decision[]): void {
-    if (this.queue.has(task) || this.status.get(task) === 'running') return;
+    // Once stopping, what became ready stays pending: the resume queues it.
+    if (this.stopped || this.queue.has(task) || this.status.get(task) === 'running') return;
     const priority = this.plan.priority.get(task) ?? 1;
     this.setStatus(task, 'queued');
     out.push(record({ type: 'task_queued', data: { task, attempt: (this.attempts.get(task) ?? 0) + 1, priority } }));

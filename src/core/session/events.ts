@@ -18,9 +18,9 @@ export interface GateSummary {
 }
 
 export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
-export type AgentStatus = 'starting' | 'idle' | 'busy' | 'unresponsive' | 'terminated';
+export type AgentStatus = 'idle' | 'busy' | 'terminated';
 export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes';
-export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error' | 'agent_crashed' | 'dependency_check' | 'safety';
+export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error';
 
 /** Payload of every journal event, by type. Task events carry the task id as `task`. */
 export interface EventData {
@@ -38,7 +38,7 @@ export interface EventData {
     pid: number;
     host: string;
   };
-  session_paused: { reason: string; by: 'user' | 'git_conflict' | 'dependency_issues' | 'safety' };
+  session_paused: { reason: string; by: 'user' | 'git_conflict' | 'dependency_issues' };
   /**
    * `recovery`: a new coordinator took over an interrupted or finished session; `tasks` is
    * the task list re-read from the milestone file (completed tasks that are still in it
@@ -48,7 +48,7 @@ export interface EventData {
   session_interrupted: { reason: 'stopped' | 'signal' | 'journal_failure' | 'paused'; detail?: string };
   agent_registered: { agent: string; kind: AgentKind; startup_ms: number; subscriptions: string[] };
   agent_state_changed: { agent: string; status: AgentStatus; current_task: string | null };
-  agent_terminated: { agent: string; reason: 'scaled_down' | 'crashed' | 'unresponsive' | 'session_end'; detail?: string };
+  agent_terminated: { agent: string; reason: 'scaled_down' | 'crashed' | 'unresponsive'; detail?: string };
   agent_recovered: { agent: string; kind: AgentKind; requeued: string[]; recovery_ms: number };
   task_queued: { task: string; attempt: number; priority: number };
   task_started: { task: string; agent: string; attempt: number; pid: number; command: string };
@@ -80,7 +80,7 @@ export interface EventData {
   git_conflict: { kind: 'unmerged' | 'merge' | 'rebase' | 'diverged'; detail: string };
   git_pushed: { remote: string; branch: string };
   git_error: { operation: string; message: string };
-  safety_warning: { kind: 'complexity' | 'over_engineering' | 'risky_command'; message: string; task?: string };
+  safety_warning: { kind: 'complexity' | 'over_engineering'; message: string; task?: string };
   alert: { kind: AlertKind; message: string; task?: string; agent?: string };
   progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; eta_ms: number | null };
   rollback_started: { tasks: string[] };

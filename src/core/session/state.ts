@@ -38,7 +38,8 @@ export interface AgentState {
   currentTask: string | null;
   registeredAt: string;
   terminatedAt: string | null;
-  tasksCompleted: number;
+  /** Units of this agent's own work (see WORK_UNIT): tasks, commits, gates, ... */
+  workDone: number;
   errors: number;
   busyMs: number;
   busySince: string | null;
@@ -202,7 +203,7 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
         currentTask: null,
         registeredAt: e.timestamp,
         terminatedAt: null,
-        tasksCompleted: prev?.tasksCompleted ?? 0,
+        workDone: prev?.workDone ?? 0,
         errors: prev?.errors ?? 0,
         busyMs: prev?.busyMs ?? 0,
         busySince: null,
@@ -243,11 +244,9 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
       break;
     case 'task_completed':
       if (task) Object.assign(task, { status: 'completed', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: 0, pid: null });
-      bump(s, e.data.agent, 'tasksCompleted');
       break;
     case 'task_failed':
       if (task) Object.assign(task, { status: e.data.final ? 'failed' : 'retrying', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: e.data.exit_code, message: e.data.message, pid: null, attempts: Math.max(task.attempts, e.data.attempt) });
-      if (e.data.agent) bump(s, e.data.agent, 'errors');
       break;
     case 'task_retrying':
       if (task) task.status = 'retrying';
@@ -306,6 +305,10 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
     default:
       break;
   }
+  for (const c of creditsOf(e)) {
+    const a = s.agents.get(c.agent);
+    if (a) a[c.field]++;
+  }
   return s;
 }
 
@@ -320,9 +323,54 @@ function endAgents(s: SessionState, at: string): void {
   }
 }
 
-function bump(s: SessionState, agentId: string, field: 'tasksCompleted' | 'errors'): void {
-  const a = s.agents.get(agentId);
-  if (a) a[field]++;
+/** What each kind of agent counts as its work in its record and in the editor. */
+export const WORK_UNIT: Readonly<Record<AgentKind, string>> = {
+  executor: 'tasks',
+  git: 'commits',
+  quality: 'gates',
+  workflow: 'rollback steps',
+  validator: 'checks',
+  safety: 'warnings',
+  monitor: 'reports',
+};
+
+/**
+ * The agents an event credits with a unit of work or an error. Only executors come in
+ * numbers, and their events name them; every other kind runs as one agent whose id is
+ * its kind, and only that kind reports the events counted for it.
+ */
+export function creditsOf(e: JournalEvent): { agent: string; field: 'workDone' | 'errors' }[] {
+  switch (e.type) {
+    case 'task_completed':
+      return [{ agent: e.data.agent, field: 'workDone' }];
+    case 'task_failed':
+      return e.data.agent ? [{ agent: e.data.agent, field: 'errors' }] : [];
+    case 'auto_commit':
+      return [{ agent: 'git', field: 'workDone' }];
+    case 'git_error':
+    case 'git_conflict':
+      return [{ agent: 'git', field: 'errors' }];
+    case 'quality_gate_passed':
+    case 'quality_gate_failed':
+      return [{ agent: 'quality', field: 'workDone' }];
+    case 'rollback_step':
+      return e.data.ok ? [{ agent: 'workflow', field: 'workDone' }] : [{ agent: 'workflow', field: 'workDone' }, { agent: 'workflow', field: 'errors' }];
+    case 'dependency_issues':
+      return [{ agent: 'validator', field: 'workDone' }];
+    case 'safety_warning':
+      return [{ agent: 'safety', field: 'workDone' }];
+    case 'progress':
+      return [{ agent: 'monitor', field: 'workDone' }];
+    default:
+      return [];
+  }
+}
+
+/** The agents whose record an event changes. */
+export function agentsChangedBy(e: JournalEvent): string[] {
+  const ids = creditsOf(e).map((c) => c.agent);
+  if (e.type === 'agent_registered' || e.type === 'agent_state_changed' || e.type === 'agent_terminated' || e.type === 'agent_recovered') ids.push(e.data.agent);
+  return ids;
 }
 
 /**

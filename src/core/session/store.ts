@@ -21,11 +21,15 @@ export interface SessionRecord {
   };
 }
 
-/** `agents/<agent-id>.yaml`, the seed's agent record. */
+/**
+ * `agents/<agent-id>.yaml`, the seed's agent record, holding the agent's own numbers: the
+ * work it did in its own unit (an executor's tasks, the git agent's commits, the quality
+ * agent's gates, ...), the errors it met, and how often it was replaced.
+ */
 export interface AgentRecord {
   agent: { id: string; type: AgentKind; session_id: string; status: AgentStatus; started_at: string; terminated_at: string | null };
-  state: { current_task: string | null; progress: number; health: 'healthy' | 'degraded' | 'unresponsive' | 'terminated' };
-  metrics: { tasks_completed: number; errors_encountered: number; execution_time: number };
+  state: { current_task: string | null; health: 'healthy' | 'degraded' | 'terminated' };
+  metrics: { work_done: number; work_unit: string; errors_encountered: number; restarts: number; execution_time: number };
 }
 
 /** Writes the session's YAML and text files: atomically, under a lock, newest state wins. */
