@@ -1,8 +1,8 @@
 // How many executors run: as many as the work wants, between the milestone's min and max,
 // none added while the machine is past the resource ceiling, and idle ones retired after a
 // while. The one owner of the resource-pressure check and its alert.
-import type { EventData, EventType } from '../session/events';
 import { CpuSampler, memoryPressure } from '../resources';
+import type { Recorder } from './recorder';
 import type { AgentHandle } from './agentPool';
 
 export interface ResourceGauge {
@@ -27,7 +27,7 @@ export interface ScalingDeps {
   /** Executors alive and not retiring. */
   executors(): AgentHandle[];
   retire(executor: AgentHandle): void;
-  record<K extends EventType>(type: K, data: EventData[K]): unknown;
+  recorder: Pick<Recorder, 'record'>;
   reportFailedStart(id: string, err: unknown): void;
   /** Tasks running or ready to run. */
   demand(): number;
@@ -107,7 +107,7 @@ export class ExecutorScaling {
       this.timers.setTimeout(() => {
         this.idleTimers.delete(id);
         if (executor.task || executor.retiring || this.deps.over() || this.deps.executors().length <= this.deps.min) return;
-        this.deps.record('agent_terminated', { agent: id, reason: 'scaled_down' });
+        this.deps.recorder.record('agent_terminated', { agent: id, reason: 'scaled_down' });
         this.deps.retire(executor);
       }, this.deps.idleMs),
     );
@@ -161,7 +161,7 @@ export class ExecutorScaling {
     // One alert per episode: the next comes only after the pressure eased once.
     if (over && !this.pressureAlerted) {
       this.pressureAlerted = true;
-      this.deps.record('alert', {
+      this.deps.recorder.record('alert', {
         kind: 'resource_pressure',
         message: `CPU at ${Math.round(this.lastCpu.value * 100)}%, memory at ${Math.round(mem * 100)}% (ceiling ${Math.round(ceiling * 100)}%): not starting more executors for now.`,
       });

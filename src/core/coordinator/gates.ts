@@ -4,7 +4,7 @@
 import type { EmittedEvent } from '../agents/messages';
 import type { QualityGate } from '../milestone/model';
 import type { ProcessSpec } from '../process/processSpec';
-import type { EventData, EventType } from '../session/events';
+import type { Recorder } from './recorder';
 import type { AgentHandle, AgentPool } from './agentPool';
 import type { AgentSupervisor } from './agentSupervisor';
 
@@ -13,7 +13,7 @@ export interface GateDeps {
   pool: AgentPool;
   supervisor: AgentSupervisor;
   spec(gate: QualityGate): ProcessSpec;
-  record<K extends EventType>(type: K, data: EventData[K]): unknown;
+  recorder: Pick<Recorder, 'record'>;
   /** The gates started and not ended (the scheduler's count). */
   running(): readonly string[];
   ended(gate: string, passed: boolean, blocking: boolean): void;
@@ -42,7 +42,7 @@ export class GateRunner {
       (agent) => this.send(agent, gate),
       (err: unknown) => {
         this.deps.supervisor.failedToStart('quality', err);
-        this.deps.record('quality_gate_failed', { gate, duration_ms: 0, exit_code: null, blocking: true, message: 'the quality gate agent could not start' });
+        this.deps.recorder.record('quality_gate_failed', { gate, duration_ms: 0, exit_code: null, blocking: true, message: 'the quality gate agent could not start' });
         this.deps.ended(gate, false, true);
       },
     );

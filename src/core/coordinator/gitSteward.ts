@@ -5,7 +5,7 @@
 import type { AgentToCoordinator, GitConfig } from '../agents/messages';
 import { openRepository } from '../git/repository';
 import type { Milestone } from '../milestone/model';
-import type { EventData, EventType } from '../session/events';
+import type { Recorder } from './recorder';
 import type { AgentHandle, AgentPool } from './agentPool';
 import type { AgentSupervisor } from './agentSupervisor';
 
@@ -17,7 +17,7 @@ export interface StewardDeps {
   config: GitConfig;
   pool: AgentPool;
   supervisor: AgentSupervisor;
-  record<K extends EventType>(type: K, data: EventData[K]): unknown;
+  recorder: Pick<Recorder, 'record'>;
   /** A held task's commit was made, or will never be: what follows it may run. */
   committed(task: string): void;
 }
@@ -107,7 +107,7 @@ export class GitSteward {
 
   private unavailable(reason: string): void {
     this.available = false;
-    this.deps.record('git_unavailable', { reason });
+    this.deps.recorder.record('git_unavailable', { reason });
   }
 
   private release(task: string): void {

@@ -6,6 +6,9 @@
 //      └────────────┴─────┬──────┘
 //                         ▼
 //   finishing ──▶ stopping ──▶ closed      (finishing ──▶ closed too)
+import { formatDiagnostic } from '../milestone/diagnostics';
+import type { EventData, EventDraft } from '../session/events';
+
 export type Phase = 'starting' | 'running' | 'paused' | 'stopping' | 'finishing' | 'closed';
 
 const NEXT: Readonly<Record<Phase, readonly Phase[]>> = {
@@ -49,4 +52,17 @@ export class Lifecycle {
   get over(): boolean {
     return this.current === 'stopping' || this.current === 'finishing' || this.current === 'closed';
   }
+}
+
+/**
+ * What pauses a running session by itself: a git conflict (nothing more may be committed
+ * until it is resolved), and a critical dependency issue found during the run (the file
+ * was edited into a cycle, a tool went away). Issues found at the start are the
+ * validation's, which refused the run already if they were critical.
+ */
+export function pauseFor(ev: EventDraft): { reason: string; by: EventData['session_paused']['by'] } | undefined {
+  if (ev.type === 'git_conflict') return { reason: `git conflict: ${ev.data.detail}`, by: 'git_conflict' };
+  if (ev.type !== 'dependency_issues' || !ev.data.critical || ev.data.source === 'start') return undefined;
+  const first = ev.data.issues.find((d) => d.severity === 'error');
+  return { reason: `dependency issue: ${first ? formatDiagnostic(first) : 'see the Problems panel'}`, by: 'dependency_issues' };
 }

@@ -3,8 +3,13 @@
 // the user retried) and carries out the decisions it returns, in order: journal this event,
 // wake me after a delay, kill that running task, run that gate. Every task event it decides
 // replays through the session reducer into the statuses it holds itself.
-import { buildGraph, transitiveDependents, type TaskGraph } from '../milestone/graph';
-import type { FailurePolicy } from '../milestone/model';
+//
+// Over 400 lines on purpose: it is one state machine over one map of statuses, and its
+// invariants (counts, holds, the queue, fail-fast) hold only if every change goes through
+// this class; split, they would span files.
+import { buildGraph, criticalPathLengths, transitiveDependents, type TaskGraph } from '../milestone/graph';
+import type { FailurePolicy, Milestone } from '../milestone/model';
+import { durationWeights } from '../session/history';
 import type { EventDraft } from '../session/events';
 import { isTaskFinished, type SessionState, type TaskStatus } from '../session/state';
 import { ReadyQueue } from './readyQueue';
@@ -65,6 +70,17 @@ export interface Outcome {
 export type Verdict = { kind: 'busy'; decisions: Decision[] } | { kind: 'done'; decisions: Decision[]; outcome: Outcome };
 
 const MAX_RETRY_DELAY_MS = 60_000;
+
+/** The plan of a milestone: its graph, its gates, and its tasks ranked by their remaining path, in time where known. */
+export function schedulePlan(milestone: Milestone, estimates: ReadonlyMap<string, number>, options: { failFast?: boolean; retryBaseMs?: number }): SchedulePlan {
+  return {
+    tasks: milestone.tasks,
+    gates: milestone.quality,
+    priority: criticalPathLengths(buildGraph(milestone.tasks), durationWeights(estimates)),
+    onFailure: options.failFast ? 'stop' : milestone.onFailure,
+    retryBaseMs: options.retryBaseMs ?? 1000,
+  };
+}
 
 export class Scheduler {
   private readonly graph: TaskGraph;

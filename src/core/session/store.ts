@@ -5,6 +5,7 @@ import { isValidId } from '../ids';
 import { CoalescingWriter } from './atomic';
 import type { AgentKind, AgentStatus } from './events';
 import { sessionsRoot, type SessionPaths } from './layout';
+import type { SessionState } from './state';
 
 /** `<session-id>.yaml`, the seed's session record. */
 export interface SessionRecord {
@@ -72,6 +73,23 @@ export class SessionStore {
   flush(): Promise<void> {
     return this.writer.flush();
   }
+}
+
+/** The session record as the state says: `startedAt` until the journal has the start. */
+export function sessionRecordOf(s: SessionState, startedAt: string): SessionRecord {
+  return {
+    session: {
+      id: s.id,
+      milestone_id: s.milestoneId,
+      milestone_file: s.milestoneFile,
+      status: s.status,
+      started_at: s.startedAt ?? startedAt,
+      updated_at: new Date().toISOString(),
+      ended_at: s.endedAt,
+      pid: process.pid,
+      workspace: s.workspace,
+    },
+  };
 }
 
 export async function readAgentRecord(paths: SessionPaths, agentId: string): Promise<AgentRecord | undefined> {
