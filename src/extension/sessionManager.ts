@@ -9,6 +9,7 @@ import { isSessionLive } from '../core/session/lock';
 import { applyNewEvents, replay, type SessionState } from '../core/session/state';
 import { listSessions } from '../core/session/store';
 import { JournalTail } from '../core/session/tail';
+import { isInterrupted, livenessOf } from '../shared/presentation';
 import type { GitLink } from './gitLink';
 import { Disposable } from './lifecycle';
 import { LockExpiryTimers } from './lockExpiry';
@@ -104,9 +105,9 @@ export class SessionManager extends Disposable {
     return this.sessions().filter((s) => s.coordinator);
   }
 
-  /** Sessions that stopped without finishing and that nothing runs now. */
+  /** Sessions that stopped without finishing and that nothing runs now: the ones to offer for resume. */
   interrupted(): SessionEntry[] {
-    return this.sessions().filter((s) => !s.coordinator && !s.liveElsewhere && (s.state.status === 'interrupted' || s.state.status === 'running' || s.state.status === 'paused'));
+    return this.sessions().filter((s) => isInterrupted(s.state.status, livenessOf(s)));
   }
 
   async start(file: vscode.Uri, extra: Partial<CoordinatorOptions> = {}): Promise<SessionEntry> {

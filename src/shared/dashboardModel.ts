@@ -1,13 +1,14 @@
 // What the dashboard draws, derived from a session's state: one pure function, shared by
 // the webview and the unit tests.
 import type { AgentKind, AgentStatus } from '../core/session/events';
-import { countTasks, type SessionState, type TaskStatus } from '../core/session/state';
+import { countTasks, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
 import { byAgentOrder, completedPercent } from './presentation';
 
 export interface DashboardModel {
   title: string;
   milestoneId: string;
-  status: string;
+  /** As shown: interrupted when the model is drawn halted. */
+  status: SessionStatus;
   pauseReason: string | null;
   progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; etaMs: number | null };
   agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; completed: number; errors: number; restarts: number }[];
@@ -60,9 +61,9 @@ export class RunLog {
 }
 
 /**
- * `halted`: the session's process died without a last event (it shows as interrupted).
- * Its journal still says that tasks run and agents work: they are drawn as they are,
- * stopped at the last event, not growing with the clock.
+ * `halted`: the session is interrupted (see isInterrupted), though its journal may still
+ * say that tasks run and agents work: they are drawn as they are, stopped at the last
+ * event, not growing with the clock.
  */
 export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number, halted = false): DashboardModel {
   const c = countTasks(s);
@@ -80,7 +81,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
   return {
     title: s.title || s.milestoneId,
     milestoneId: s.milestoneId,
-    status: s.status,
+    status: halted ? 'interrupted' : s.status,
     pauseReason: s.pauseReason,
     progress: {
       done: c.completed,

@@ -3,7 +3,16 @@
 import type { AgentKind } from '../core/session/events';
 import type { SessionStatus } from '../core/session/state';
 
+/** Who runs a session: this process (this window), another live process, or nobody. */
 export type Liveness = 'here' | 'elsewhere' | 'none';
+
+/**
+ * Who runs a session, derived once for every view: a session with a coordinator in this
+ * process is run here; one whose lock another live process holds, elsewhere.
+ */
+export function livenessOf(session: { coordinator: unknown; liveElsewhere: boolean }): Liveness {
+  return session.coordinator ? 'here' : session.liveElsewhere ? 'elsewhere' : 'none';
+}
 
 export const AGENT_ORDER: readonly AgentKind[] = ['executor', 'monitor', 'validator', 'git', 'quality', 'safety', 'workflow'];
 
@@ -12,17 +21,24 @@ export function byAgentOrder(a: { kind: AgentKind; id: string }, b: { kind: Agen
   return AGENT_ORDER.indexOf(a.kind) - AGENT_ORDER.indexOf(b.kind) || a.id.localeCompare(b.id, undefined, { numeric: true });
 }
 
+/** The journal's statuses of a session that has not ended: a live process should be running it. */
+const UNENDED: ReadonlySet<SessionStatus> = new Set<SessionStatus>(['starting', 'running', 'paused']);
+
 /**
- * The process running the session died without writing its end: the journal says
- * "running", and nothing runs it.
+ * Nothing goes on with the session until someone resumes it: its journal says so, or says
+ * it has not ended (starting, running or paused) while no live process runs it, because
+ * that process died without writing its end (kill -9, a crash, a machine switched off).
+ * The one rule behind "interrupted" in the tree, the status bar, the dashboard and the
+ * CLI's `status`; its tasks that the journal says run are shown interrupted and its agents
+ * gone.
  */
-export function diedMidRun(status: SessionStatus, liveness: Liveness): boolean {
-  return status === 'running' && liveness === 'none';
+export function isInterrupted(status: SessionStatus, liveness: Liveness): boolean {
+  return status === 'interrupted' || (liveness === 'none' && UNENDED.has(status));
 }
 
-/** A session whose process died mid-run is shown as interrupted. */
+/** The session's status as every surface shows it: the journal's, or interrupted by the rule above. */
 export function shownStatus(status: SessionStatus, liveness: Liveness): SessionStatus {
-  return diedMidRun(status, liveness) ? 'interrupted' : status;
+  return isInterrupted(status, liveness) ? 'interrupted' : status;
 }
 
 /**

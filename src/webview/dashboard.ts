@@ -6,7 +6,7 @@ import dagre from '@dagrejs/dagre';
 import { applyEvent, emptySessionState, type SessionState } from '../core/session/state';
 import { isToWebview, type FromWebview, type Liveness, type ToWebview } from '../shared/dashboardProtocol';
 import { RunLog, toDashboardModel, type DashboardModel } from '../shared/dashboardModel';
-import { diedMidRun, shownStatus } from '../shared/presentation';
+import { isInterrupted } from '../shared/presentation';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -133,7 +133,7 @@ function render(): void {
   }
   empty.hidden = true;
   main.hidden = false;
-  const model = toDashboardModel(state, runs.runs, Date.now(), diedMidRun(state.status, liveness));
+  const model = toDashboardModel(state, runs.runs, Date.now(), isInterrupted(state.status, liveness));
   renderHeader(model);
   renderAgents(model);
   renderGraph(model);
@@ -146,8 +146,7 @@ function render(): void {
 function renderHeader(m: DashboardModel): void {
   $('title').textContent = m.title;
   const status = $('status');
-  const shown = liveness === 'elsewhere' ? `${m.status} · read-only` : shownStatus(state?.status ?? 'running', liveness);
-  status.textContent = shown;
+  status.textContent = liveness === 'elsewhere' ? `${m.status} · read-only` : m.status;
   status.className = `badge status-${m.status}`;
   $('pause-reason').textContent = m.pauseReason ?? '';
   const p = m.progress;

@@ -2,11 +2,12 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { EventData, EventType, JournalEvent } from '../../src/core/session/events';
-import { applyNewEvents, emptySessionState, replay } from '../../src/core/session/state';
+import { applyNewEvents, emptySessionState, replay, type SessionStatus } from '../../src/core/session/state';
 import { JournalTail } from '../../src/core/session/tail';
 import { children, sessionNode, type TreeNode } from '../../src/extension/model/treeModel';
 import { isFromWebview, isToWebview } from '../../src/shared/dashboardProtocol';
 import { RunLog, toDashboardModel } from '../../src/shared/dashboardModel';
+import { isInterrupted, livenessOf, shownStatus, type Liveness } from '../../src/shared/presentation';
 import { TempDirs } from './helpers';
 
 const SESSION = 'demo-20261125-120000-abcd';
@@ -82,6 +83,23 @@ describe('view models', () => {
       assert.equal(watched[1]!.status, 'running', 'a session another process runs is shown as it runs');
     });
 
+    it('shows a paused session whose process died as interrupted, as the CLI does, and a paused live one as paused', () => {
+      const events = run();
+      events.push(ev('session_paused', { reason: 'paused from VS Code', by: 'user' }, 1800));
+      const s = replay(SESSION, events);
+      assert.equal(s.status, 'paused');
+      const dead = [{ state: s, liveness: 'none' as const }];
+      const [root] = children(dead);
+      assert.ok(root && root.kind === 'session');
+      assert.equal(root.status, 'interrupted');
+      assert.match(root.description, /^interrupted · 1\/4/);
+      const kids = children(dead, root);
+      assert.deepEqual(kids.filter((k) => k.kind === 'agent').map((k) => k.description), ['terminated', 'terminated', 'terminated']);
+      const tasks = children(dead, kids.find((k) => k.kind === 'group')) as Extract<TreeNode, { kind: 'task' }>[];
+      assert.equal(tasks[1]!.status, 'interrupted');
+      for (const liveness of ['here', 'elsewhere'] as const) assert.equal(sessionNode(s, liveness).status, 'paused', liveness);
+    });
+
     it('gives tasks a status, duration, blocked-by, and a contextValue for the inline actions', () => {
       const s = replay(SESSION, run());
       const entry = [{ state: s, liveness: 'here' as const }];
@@ -149,8 +167,28 @@ describe('view models', () => {
       assert.equal(m.timeline.end, last, 'the timeline stops at the last event');
       const b = m.timeline.lanes.flatMap((l) => l.runs).find((r) => r.task === 'b');
       assert.deepEqual([b?.status, b?.end], ['cancelled', last]);
+      assert.equal(m.status, 'interrupted');
       const live = toDashboardModel(s, runs.runs, last + 60_000);
       assert.equal(live.graph.nodes.find((n) => n.id === 'b')?.status, 'running', 'a live session is drawn as it runs');
+      assert.equal(live.status, 'running');
+    });
+  });
+
+  describe('the interrupted and liveness rules (shared/presentation)', () => {
+    it('calls a session interrupted when its journal says so, or says it has not ended and nobody runs it', () => {
+      const statuses: SessionStatus[] = ['starting', 'running', 'paused', 'completed', 'failed', 'interrupted'];
+      const shown = (liveness: Liveness): string[] => statuses.map((st) => `${st}:${String(isInterrupted(st, liveness))}:${shownStatus(st, liveness)}`);
+      assert.deepEqual(shown('none'), ['starting:true:interrupted', 'running:true:interrupted', 'paused:true:interrupted', 'completed:false:completed', 'failed:false:failed', 'interrupted:true:interrupted']);
+      for (const liveness of ['here', 'elsewhere'] as const) {
+        assert.deepEqual(shown(liveness), ['starting:false:starting', 'running:false:running', 'paused:false:paused', 'completed:false:completed', 'failed:false:failed', 'interrupted:true:interrupted'], liveness);
+      }
+    });
+
+    it('derives liveness from the session entry: a coordinator here, else a live process elsewhere, else none', () => {
+      assert.equal(livenessOf({ coordinator: {}, liveElsewhere: false }), 'here');
+      assert.equal(livenessOf({ coordinator: {}, liveElsewhere: true }), 'here');
+      assert.equal(livenessOf({ coordinator: undefined, liveElsewhere: true }), 'elsewhere');
+      assert.equal(livenessOf({ coordinator: undefined, liveElsewhere: false }), 'none');
     });
   });
 

@@ -3,7 +3,7 @@
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
-import { byAgentOrder, completedPercent, shownStatus, type Liveness } from '../../shared/presentation';
+import { byAgentOrder, completedPercent, isInterrupted, shownStatus, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
 
@@ -28,7 +28,7 @@ export interface AgentNode {
   label: string;
   description: string;
   tooltip: string;
-  health: 'healthy' | 'degraded' | 'unresponsive' | 'terminated';
+  health: 'healthy' | 'degraded' | 'terminated';
 }
 
 export interface GroupNode {
@@ -82,13 +82,12 @@ export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
 
 function agentHealth(a: AgentState): AgentNode['health'] {
   if (a.status === 'terminated') return 'terminated';
-  if (a.status === 'unresponsive') return 'unresponsive';
   return a.restarts > 0 ? 'degraded' : 'healthy';
 }
 
 /**
- * A session whose process died (interrupted, nobody running it) still says in its journal
- * that its agents work and its tasks run: show them as they are, gone and interrupted.
+ * An interrupted session (see isInterrupted) may still say in its journal that its agents
+ * work and its tasks run: show them as they are, gone and interrupted.
  */
 export function agentNode(s: SessionState, live: AgentState, halted = false): AgentNode {
   const a: AgentState = halted && live.status !== 'terminated' ? { ...live, status: 'terminated', currentTask: null, busySince: null } : live;
@@ -150,7 +149,7 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
   if (!entry) return [];
   const s = entry.state;
   const live = entry.liveness === 'here';
-  const halted = shownStatus(s.status, entry.liveness) === 'interrupted';
+  const halted = isInterrupted(s.status, entry.liveness);
   switch (parent.kind) {
     case 'session': {
       const agents = [...s.agents.values()].sort(byAgentOrder);

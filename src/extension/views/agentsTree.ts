@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
+import { livenessOf } from '../../shared/presentation';
 import { children, sessionNode, type Liveness, type TreeNode } from '../model/treeModel';
 import type { SessionManager } from '../sessionManager';
 
@@ -98,7 +99,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
     return this.sessions
       .sessions()
       .slice(0, MAX_SESSIONS)
-      .map((s) => ({ state: s.state, liveness: s.coordinator ? 'here' : s.liveElsewhere ? 'elsewhere' : 'none' }));
+      .map((s) => ({ state: s.state, liveness: livenessOf(s) }));
   }
 
   getChildren(element?: TreeNode): TreeNode[] {
@@ -122,7 +123,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
         item.id = node.key;
         item.description = node.description;
         item.tooltip = node.tooltip;
-        const color = node.health === 'unresponsive' ? 'testing.iconFailed' : node.status === 'busy' ? 'charts.blue' : node.status === 'terminated' ? 'disabledForeground' : node.health === 'degraded' ? 'charts.yellow' : 'testing.iconPassed';
+        const color = node.status === 'busy' ? 'charts.blue' : node.status === 'terminated' ? 'disabledForeground' : node.health === 'degraded' ? 'charts.yellow' : 'testing.iconPassed';
         item.iconPath = new vscode.ThemeIcon(AGENT_ICONS[node.agentKind] ?? 'circle-outline', new vscode.ThemeColor(color));
         item.contextValue = `agent.${node.agentKind}.${node.status}`;
         return item;

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { isValidId } from '../../core/ids';
-import { isFromWebview, type FromWebview, type Liveness, type ToWebview } from '../../shared/dashboardProtocol';
+import { isFromWebview, type FromWebview, type ToWebview } from '../../shared/dashboardProtocol';
+import { livenessOf } from '../../shared/presentation';
 import { Disposable } from '../lifecycle';
 import type { SessionEntry, SessionManager } from '../sessionManager';
 
@@ -13,10 +14,6 @@ export interface DashboardActions {
   openLog(session: SessionEntry, task: string): Promise<void>;
   retryTask(session: SessionEntry, task: string): Promise<void>;
   cancelTask(session: SessionEntry, task: string): void;
-}
-
-function liveness(s: SessionEntry): Liveness {
-  return s.coordinator ? 'here' : s.liveElsewhere ? 'elsewhere' : 'none';
 }
 
 /**
@@ -74,7 +71,7 @@ export class Dashboard extends Disposable {
       if (change.reset) this.sendSession();
       else {
         if (change.events.length) this.post({ type: 'events', sessionId: change.session.id, events: [...change.events] });
-        this.post({ type: 'liveness', sessionId: change.session.id, liveness: liveness(change.session) });
+        this.post({ type: 'liveness', sessionId: change.session.id, liveness: livenessOf(change.session) });
       }
     }));
     this._register(ctx.sessions.onDidChangeSessions(() => {
@@ -104,7 +101,7 @@ export class Dashboard extends Disposable {
       return;
     }
     this.panel.title = `Milestone: ${s.state.title || s.state.milestoneId}`;
-    this.post({ type: 'session', sessionId: s.id, events: [...s.events], liveness: liveness(s) });
+    this.post({ type: 'session', sessionId: s.id, events: [...s.events], liveness: livenessOf(s) });
     const metricsWatcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(s.paths.dir), 'metrics.json'));
     const sendMetrics = (): void => void this.sendMetrics(s);
     this.watchers.push(metricsWatcher, metricsWatcher.onDidChange(sendMetrics), metricsWatcher.onDidCreate(sendMetrics));

@@ -3,7 +3,7 @@ import { countTasks } from '../../core/session/state';
 import { Disposable } from '../lifecycle';
 import type { SessionManager } from '../sessionManager';
 import { Settings } from '../settings';
-import { completedPercent, shownStatus } from '../../shared/presentation';
+import { completedPercent, livenessOf, shownStatus } from '../../shared/presentation';
 
 /** `$(sync~spin) <milestone> 12/30 · 40%` while running; a check or an error at the end. */
 export function statusText(s: { title: string; milestoneId: string; status: string }, done: number, total: number): string {
@@ -33,9 +33,10 @@ export class StatusBar extends Disposable {
     }
     const s = session.state;
     const c = countTasks(s);
-    const status = shownStatus(s.status, session.coordinator ? 'here' : session.liveElsewhere ? 'elsewhere' : 'none');
+    const liveness = livenessOf(session);
+    const status = shownStatus(s.status, liveness);
     this.item.text = statusText({ ...s, status }, c.completed, c.total);
-    this.item.tooltip = `${s.title}: ${status}${session.liveElsewhere ? ' (run by another process)' : ''} — ${c.completed} of ${c.total} tasks completed${c.failed ? `, ${c.failed} failed` : ''}. Click for the dashboard.`;
+    this.item.tooltip = `${s.title}: ${status}${liveness === 'elsewhere' ? ' (run by another process)' : ''} — ${c.completed} of ${c.total} tasks completed${c.failed ? `, ${c.failed} failed` : ''}. Click for the dashboard.`;
     this.item.backgroundColor = status === 'failed' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
     this.item.show();
   }
