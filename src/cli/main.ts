@@ -13,7 +13,9 @@ import { isSessionLive, SessionLockedError } from '../core/session/lock';
 import { replay, type SessionState } from '../core/session/state';
 import { listSessions } from '../core/session/store';
 import { formatDuration } from '../core/duration';
+import { shownStatus } from '../shared/presentation';
 import { LiveView, palette, PlainView, summaryLines } from './render';
+import { toStatusDocument, type StatusOutput, type StatusTornLine } from './statusDocument';
 
 declare const __dirname: string;
 
@@ -208,12 +210,7 @@ async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coo
   return outcome.exitCode;
 }
 
-interface TornReport extends TornLine {
-  file: string;
-  message: string;
-}
-
-async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: TornReport | undefined }> {
+async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: StatusTornLine | undefined }> {
   const paths = new SessionPaths(workspace, id);
   const contents = await readJournal(paths.events, id);
   const live = await isSessionLive(paths);
@@ -223,37 +220,16 @@ async function loadState(workspace: string, id: string): Promise<{ state: Sessio
   return { state, live, torn };
 }
 
-function tornReport(events: string, torn: TornLine, state: SessionState): TornReport {
+function tornReport(events: string, torn: TornLine, state: SessionState): StatusTornLine {
   const file = displayPath(events);
   // A completed session is never resumed, so nothing will drop the line; it is simply ignored.
   const fate = state.status === 'completed' ? 'The session had completed before it, so the line is ignored' : 'Resuming the session drops that line';
   return {
-    ...torn,
     file,
+    line: torn.line,
+    bytes: torn.bytes,
+    reason: torn.reason,
     message: `${file}:${torn.line}: the last line of the journal is incomplete: a crash cut it off while it was written, and this status leaves it out. ${fate}; nothing else is lost.`,
-  };
-}
-
-export function stateToJson(s: SessionState, live: boolean, torn?: TornReport): Record<string, unknown> {
-  return {
-    id: s.id,
-    milestone: s.milestoneId,
-    title: s.title,
-    status: s.status,
-    live,
-    started_at: s.startedAt,
-    ended_at: s.endedAt,
-    result: s.result,
-    branch: s.branch,
-    progress: s.progress,
-    tasks: s.taskOrder.map((id) => s.tasks.get(id)).filter(Boolean),
-    gates: [...s.gates.values()],
-    agents: [...s.agents.values()],
-    commits: s.commits,
-    alerts: s.alerts,
-    warnings: s.warnings,
-    issues: s.issues,
-    torn_line: torn ?? null,
   };
 }
 
@@ -263,7 +239,7 @@ async function status(workspace: string, id: string | undefined, json: boolean):
   const sessions = await listSessions(workspace);
   const chosen = id ?? sessions[0]?.session.id;
   if (!chosen) {
-    if (json) process.stdout.write('[]\n');
+    if (json) process.stdout.write(`${JSON.stringify(null satisfies StatusOutput)}\n`);
     else process.stdout.write(`No sessions in ${workspace}. Start one with: milestone-agents run .milestones/<id>.yaml\n`);
     return EXIT.ok;
   }
@@ -272,12 +248,14 @@ async function status(workspace: string, id: string | undefined, json: boolean):
   }
   const { state, live, torn } = await loadState(workspace, chosen);
   if (json) {
-    process.stdout.write(`${JSON.stringify(stateToJson(state, live, torn), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(toStatusDocument(state, live, torn) satisfies StatusOutput, null, 2)}\n`);
     return EXIT.ok;
   }
   const c = palette(process.stdout);
-  const shownStatus = !live && (state.status === 'running' || state.status === 'paused') ? `${state.status}, but no coordinator is running it (interrupted: resume it)` : state.status;
-  const lines = [c.bold(`${state.title} (${state.milestoneId}) — session ${state.id}`), `  status: ${shownStatus}${live ? ' (live)' : ''}`];
+  // The status command runs nothing itself: a live session is run elsewhere.
+  const shown = shownStatus(state.status, live ? 'elsewhere' : 'none');
+  const statusText = shown !== state.status ? `${shown} (the journal says ${state.status}, but no coordinator is running it: resume it)` : state.status;
+  const lines = [c.bold(`${state.title} (${state.milestoneId}) — session ${state.id}`), `  status: ${statusText}${live ? ' (live)' : ''}`];
   if (state.branch) lines.push(`  branch: ${state.branch}, ${state.commits.length} commit(s)`);
   const icon: Record<string, string> = { completed: c.green('✓'), failed: c.red('✗'), running: c.cyan('▸'), skipped: c.yellow('⊘'), cancelled: c.yellow('⊘'), retrying: c.yellow('↻'), queued: '·', pending: '·' };
   for (const id2 of state.taskOrder) {

@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { schemaProblems } from '../support/schemaCheck';
 import { cleanupTempDirs, CLI, git, isRunning, journalOf, lines, ROOT, runCli, workspace } from './helpers';
+
+const STATUS_SCHEMA = JSON.parse(readFileSync(path.join(ROOT, 'schemas', 'status.schema.json'), 'utf8')) as Record<string, unknown>;
 
 const DIAMOND = `id: diamond
 title: Diamond
@@ -131,10 +134,12 @@ describe('milestone-agents CLI', function () {
     assert.equal(metrics.status, 'completed');
 
     const status = await runCli(['status', '--json'], { cwd: w.dir });
-    const st = JSON.parse(status.stdout) as { status: string; live: boolean; tasks: { id: string; status: string }[] };
+    const st = JSON.parse(status.stdout) as { status: string; live: boolean; tasks: { id: string; status: string; depends_on: string[] }[] };
+    assert.deepEqual(schemaProblems(STATUS_SCHEMA, st), [], 'status --json has the shape of schemas/status.schema.json');
     assert.equal(st.status, 'completed');
     assert.equal(st.live, false);
     assert.deepEqual(st.tasks.map((t) => t.status), ['completed', 'completed', 'completed', 'completed']);
+    assert.deepEqual(st.tasks.map((t) => t.depends_on), [[], ['a'], ['a'], ['b', 'c']]);
   });
 
   it('status shows the newest session and lists the ids of the older ones', async () => {
@@ -143,6 +148,8 @@ type: custom
 tasks:
   - { id: a, run: "true" }
 `);
+    const none = await runCli(['status', '--json'], { cwd: w.dir });
+    assert.deepEqual([none.code, none.stdout], [0, 'null\n'], 'no session: status --json prints null');
     const first = await runCli(['run', w.file, '--json'], { cwd: w.dir });
     const second = await runCli(['run', w.file, '--json'], { cwd: w.dir });
     const idOf = (out: string): string => (JSON.parse(out.split('\n')[0]!) as { session: string }).session;
@@ -305,7 +312,9 @@ tasks:
     await fs.appendFile(journal, '{"seq":99999,"timestamp":"2026-');
 
     const status = await runCli(['status', id], { cwd: w.dir });
-    assert.match(status.stdout, /no coordinator is running it/);
+    assert.match(status.stdout, /status: interrupted \(the journal says running, but no coordinator is running it: resume it\)/);
+    const json = JSON.parse((await runCli(['status', id, '--json'], { cwd: w.dir })).stdout) as { status: string; journal_status: string; live: boolean };
+    assert.deepEqual([json.status, json.journal_status, json.live], ['interrupted', 'running', false]);
 
     const again = await runCli(['resume', '--json'], { cwd: w.dir, env: { SLOW: '0.1' } });
     assert.equal(again.code, 0, again.stdout + again.stderr);

@@ -1,0 +1,208 @@
+// What `milestone-agents status --json` prints: a contract users script against, so it is
+// declared here field by field, all snake_case, and built from the session state without
+// passing internal objects through. schemas/status.schema.json is generated from these
+// types (`npm run schema`), and a unit test fails when the two differ.
+import type { DiagnosticCode, Range, Severity } from '../core/milestone/diagnostics';
+import type { AgentKind, AgentStatus, AlertKind, EventData } from '../core/session/events';
+import type { GateStatus, SessionState, SessionStatus, TaskState } from '../core/session/state';
+import { shownStatus } from '../shared/presentation';
+
+/** `status --json` of a workspace without sessions prints null. */
+export type StatusOutput = StatusDocument | null;
+
+/** One session, as its journal says, with the liveness of the process running it. */
+export interface StatusDocument {
+  /** The session id. */
+  id: string;
+  /** The milestone's id. */
+  milestone: string;
+  /** The milestone file the session runs, as the session recorded it. */
+  milestone_file: string;
+  title: string;
+  /** The milestone's type: development, testing, deployment or custom. */
+  type: string;
+  /**
+   * The status the editor shows too: the journal's, or `interrupted` when the journal says
+   * starting, running or paused and no live process runs the session (`resume` goes on).
+   */
+  status: SessionStatus;
+  /** The status as the journal last recorded it. */
+  journal_status: SessionStatus;
+  /** A live process runs the session now. */
+  live: boolean;
+  /** Why the session is paused, while it is. */
+  pause_reason: string | null;
+  /** When the session started (ISO 8601, like every time in this document). */
+  started_at: string | null;
+  /** When it completed, failed or was interrupted; null while it has not ended. */
+  ended_at: string | null;
+  result: StatusResult | null;
+  /** The milestone branch, once the git agent has prepared it. */
+  branch: string | null;
+  base_commit: string | null;
+  /** The progress monitor's latest report. */
+  progress: StatusProgress | null;
+  /** In the milestone file's order. */
+  tasks: StatusTask[];
+  gates: StatusGate[];
+  agents: StatusAgent[];
+  commits: StatusCommit[];
+  alerts: StatusAlert[];
+  warnings: StatusWarning[];
+  /** Dependency issues found during the run. */
+  issues: StatusIssue[];
+  /** An incomplete last journal line that a crash left, which this status leaves out. */
+  torn_line: StatusTornLine | null;
+}
+
+export interface StatusResult {
+  ok: boolean;
+  reason: string;
+}
+
+export interface StatusProgress {
+  done: number;
+  failed: number;
+  skipped: number;
+  running: number;
+  total: number;
+  percent: number;
+  /** Estimated milliseconds left, when there is an estimate. */
+  eta_ms: number | null;
+}
+
+/**
+ * A task. The engine's facts whose names need no change keep the engine's types: `kind`
+ * (`run`, a shell command, or `agent`, a coding agent with a prompt), `command` (the shell
+ * command, or the agent profile's name), `status`, `attempts` (started so far, the running
+ * one included), `agent` (the executor of the latest attempt), `pid` (of the running
+ * attempt) and `message` (why the latest attempt failed, was cancelled or skipped).
+ */
+export interface StatusTask extends Pick<TaskState, 'id' | 'title' | 'kind' | 'command' | 'status' | 'attempts' | 'agent' | 'pid' | 'message'> {
+  depends_on: string[];
+  /** When the latest attempt started. */
+  started_at: string | null;
+  /** When the latest attempt ended. */
+  ended_at: string | null;
+  duration_ms: number | null;
+  exit_code: number | null;
+  /** The failed dependency that made this task skip. */
+  blocked_by: string | null;
+}
+
+export interface StatusGate {
+  id: string;
+  title: string;
+  /** The tasks the gate waits for. */
+  after: string[];
+  blocking: boolean;
+  status: GateStatus;
+  duration_ms: number | null;
+  message: string | null;
+}
+
+export interface StatusAgent {
+  id: string;
+  kind: AgentKind;
+  status: AgentStatus;
+  current_task: string | null;
+  registered_at: string;
+  terminated_at: string | null;
+  /** Units of the agent's own work (tasks for an executor, commits for git, ...). */
+  work_done: number;
+  errors: number;
+  /** Milliseconds spent busy, up to the agent's last change of status. */
+  busy_ms: number;
+  /** Since when a busy agent has been busy. */
+  busy_since: string | null;
+  /** How often the agent was replaced after a crash or silence. */
+  restarts: number;
+}
+
+export interface StatusCommit {
+  sha: string;
+  message: string;
+  files: number;
+  /** The task whose work the commit holds, when it holds one task's. */
+  task: string | null;
+}
+
+export interface StatusAlert {
+  kind: AlertKind;
+  message: string;
+  task: string | null;
+  agent: string | null;
+  at: string;
+}
+
+export interface StatusWarning {
+  kind: EventData['safety_warning']['kind'];
+  message: string;
+  task: string | null;
+  at: string;
+}
+
+export interface StatusIssue {
+  file: string;
+  /** Zero-based lines and characters, as in `validate --json`. */
+  range: Range;
+  severity: Severity;
+  code: DiagnosticCode;
+  message: string;
+}
+
+export interface StatusTornLine {
+  /** The journal, relative to the current folder when below it. */
+  file: string;
+  /** One-based line number of the dropped line. */
+  line: number;
+  bytes: number;
+  reason: string;
+  message: string;
+}
+
+export function toStatusDocument(s: SessionState, live: boolean, torn?: StatusTornLine): StatusDocument {
+  return {
+    id: s.id,
+    milestone: s.milestoneId,
+    milestone_file: s.milestoneFile,
+    title: s.title,
+    type: s.type,
+    // The status command runs nothing itself: a live session is run elsewhere.
+    status: shownStatus(s.status, live ? 'elsewhere' : 'none'),
+    journal_status: s.status,
+    live,
+    pause_reason: s.pauseReason,
+    started_at: s.startedAt,
+    ended_at: s.endedAt,
+    result: s.result ? { ok: s.result.ok, reason: s.result.reason } : null,
+    branch: s.branch,
+    base_commit: s.baseCommit,
+    progress: s.progress ? { done: s.progress.done, failed: s.progress.failed, skipped: s.progress.skipped, running: s.progress.running, total: s.progress.total, percent: s.progress.percent, eta_ms: s.progress.eta_ms } : null,
+    tasks: s.taskOrder.flatMap((id) => {
+      const t = s.tasks.get(id);
+      return t
+        ? [{ id: t.id, title: t.title, depends_on: [...t.dependsOn], kind: t.kind, command: t.command, status: t.status, attempts: t.attempts, agent: t.agent, pid: t.pid, started_at: t.startedAt, ended_at: t.endedAt, duration_ms: t.durationMs, exit_code: t.exitCode, message: t.message, blocked_by: t.blockedBy }]
+        : [];
+    }),
+    gates: [...s.gates.values()].map((g) => ({ id: g.id, title: g.title, after: [...g.after], blocking: g.blocking, status: g.status, duration_ms: g.durationMs, message: g.message })),
+    agents: [...s.agents.values()].map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      status: a.status,
+      current_task: a.currentTask,
+      registered_at: a.registeredAt,
+      terminated_at: a.terminatedAt,
+      work_done: a.workDone,
+      errors: a.errors,
+      busy_ms: a.busyMs,
+      busy_since: a.busySince,
+      restarts: a.restarts,
+    })),
+    commits: s.commits.map((c) => ({ sha: c.sha, message: c.message, files: c.files, task: c.task ?? null })),
+    alerts: s.alerts.map((a) => ({ kind: a.kind, message: a.message, task: a.task ?? null, agent: a.agent ?? null, at: a.at })),
+    warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, task: w.task ?? null, at: w.at })),
+    issues: s.issues.map((d) => ({ file: d.file, range: { start: { ...d.range.start }, end: { ...d.range.end } }, severity: d.severity, code: d.code, message: d.message })),
+    torn_line: torn ? { file: torn.file, line: torn.line, bytes: torn.bytes, reason: torn.reason, message: torn.message } : null,
+  };
+}
