@@ -25,37 +25,36 @@ export type FromWebview =
 const LIVENESS = new Set(['here', 'elsewhere', 'none']);
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function isFromWebview(v: unknown): v is FromWebview {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'ready':
-      return true;
-    case 'selectTask':
-    case 'openLog':
-    case 'retryTask':
-    case 'cancelTask':
-      return isValidId(v.task);
-    default:
-      return false;
-  }
+type Fields = Record<string, unknown>;
+
+/**
+ * A guard for a union of messages told apart by `type`: one check per type, and the mapped
+ * type makes a new message type without its check a compile error.
+ */
+function guard<M extends { type: string }>(checks: { [T in M['type']]: (m: Fields) => boolean }): (v: unknown) => v is M {
+  const byType: Record<string, ((m: Fields) => boolean) | undefined> = checks;
+  return (v: unknown): v is M => isObj(v) && typeof v.type === 'string' && Object.hasOwn(byType, v.type) && byType[v.type]!(v);
 }
 
-export function isToWebview(v: unknown): v is ToWebview {
-  if (!isObj(v)) return false;
-  switch (v.type) {
-    case 'empty':
-      return true;
-    case 'session':
-      return isValidId(v.sessionId) && Array.isArray(v.events) && v.events.every(isJournalEvent) && LIVENESS.has(v.liveness as string);
-    case 'events':
-      return isValidId(v.sessionId) && Array.isArray(v.events) && v.events.every(isJournalEvent);
-    case 'liveness':
-      return isValidId(v.sessionId) && LIVENESS.has(v.liveness as string);
-    case 'metrics':
-      return isValidId(v.sessionId) && isObj(v.metrics);
-    case 'log':
-      return isValidId(v.sessionId) && isValidId(v.task) && typeof v.text === 'string' && typeof v.reset === 'boolean';
-    default:
-      return false;
-  }
-}
+const always = (): boolean => true;
+const forTask = (m: Fields): boolean => isValidId(m.task);
+const inSession = (m: Fields): boolean => isValidId(m.sessionId);
+const withEvents = (m: Fields): boolean => inSession(m) && Array.isArray(m.events) && m.events.every(isJournalEvent);
+const withLiveness = (m: Fields): boolean => LIVENESS.has(m.liveness as string);
+
+export const isFromWebview = guard<FromWebview>({
+  ready: always,
+  selectTask: forTask,
+  openLog: forTask,
+  retryTask: forTask,
+  cancelTask: forTask,
+});
+
+export const isToWebview = guard<ToWebview>({
+  empty: always,
+  session: (m) => withEvents(m) && withLiveness(m),
+  events: withEvents,
+  liveness: (m) => inSession(m) && withLiveness(m),
+  metrics: (m) => inSession(m) && isObj(m.metrics),
+  log: (m) => inSession(m) && forTask(m) && typeof m.text === 'string' && typeof m.reset === 'boolean',
+});

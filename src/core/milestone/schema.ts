@@ -16,45 +16,67 @@ export type FieldSpec =
   | { type: 'array'; doc: string; items: FieldSpec }
   | { type: 'map'; doc: string; values: FieldSpec; keys: 'profile' | 'env' };
 
-export const MILESTONE_TYPES: readonly EnumValue[] = [
-  { value: 'development', doc: 'Builds a feature: git integration, safety checks and quality gates are deployed.' },
-  { value: 'testing', doc: 'Runs test suites: quality gates are the point, no complexity triage.' },
-  { value: 'deployment', doc: 'Ships something: git integration and quality gates, risky commands are refused unless allowed.' },
-  { value: 'custom', doc: 'Only the agents the file asks for (executors, and gates or git when configured).' },
-];
+/** An enum's values in order, each with the documentation completion and hover show. */
+function enumValues(docs: Readonly<Record<string, string>>): readonly EnumValue[] {
+  return Object.entries(docs).map(([value, doc]) => ({ value, doc }));
+}
 
-export const COMPLEXITIES: readonly EnumValue[] = [
-  { value: 'simple', doc: 'Budget: 10 files, 300 changed lines, no new dependencies.' },
-  { value: 'medium', doc: 'Budget: 40 files, 2,000 changed lines.' },
-  { value: 'complex', doc: 'Budget: 200 files, 20,000 changed lines.' },
-];
+export const MILESTONE_TYPES = enumValues({
+  development: 'Builds a feature: git integration, safety checks and quality gates are deployed.',
+  testing: 'Runs test suites: quality gates are the point, no complexity triage.',
+  deployment: 'Ships something: git integration and quality gates, risky commands are refused unless allowed.',
+  custom: 'Only the agents the file asks for (executors, and gates or git when configured).',
+});
 
-export const AUTO_COMMIT_MODES: readonly EnumValue[] = [
-  { value: 'task', doc: 'Commit after every completed task that changed files.' },
-  { value: 'threshold', doc: 'Commit when more than `threshold` files have changed.' },
-  { value: 'off', doc: 'Never commit automatically; only the final commit.' },
-];
+export const COMPLEXITIES = enumValues({
+  simple: 'Budget: 10 files, 300 changed lines, no new dependencies.',
+  medium: 'Budget: 40 files, 2,000 changed lines.',
+  complex: 'Budget: 200 files, 20,000 changed lines.',
+});
 
-export const FAILURE_POLICIES: readonly EnumValue[] = [
-  { value: 'continue', doc: "Skip a failed task's dependents, finish the independent tasks, then fail the milestone." },
-  { value: 'stop', doc: 'Cancel everything still running at the first failure.' },
-];
+export const AUTO_COMMIT_MODES = enumValues({
+  task: 'Commit after every completed task that changed files.',
+  threshold: 'Commit when more than `threshold` files have changed.',
+  off: 'Never commit automatically; only the final commit.',
+});
+
+export const FAILURE_POLICIES = enumValues({
+  continue: "Skip a failed task's dependents, finish the independent tasks, then fail the milestone.",
+  stop: 'Cancel everything still running at the first failure.',
+});
 
 const idField = (doc: string): FieldSpec => ({ type: 'string', format: 'id', doc });
 const idList = (doc: string): FieldSpec => ({ type: 'array', doc, items: idField('A task id.') });
+/**
+ * The milestone, a task and a gate each have an id others refer to and a title people read;
+ * their own fields follow these two.
+ */
+function identified(
+  about: { doc: string; id: string; title: string; required: readonly string[] },
+  fields: Readonly<Record<string, FieldSpec>>,
+): FieldSpec & { type: 'object' } {
+  return {
+    type: 'object',
+    doc: about.doc,
+    required: ['id', ...about.required],
+    fields: { id: idField(about.id), title: { type: 'string', format: 'text', doc: about.title }, ...fields },
+  };
+}
+
 const requirementList: FieldSpec = {
   type: 'array',
   doc: 'Tools that must be on PATH, each with an optional semver range, e.g. `node >=18` or `git`.',
   items: { type: 'string', format: 'requirement', doc: 'A tool name and an optional semver range.' },
 };
 
-export const TASK_SPEC: FieldSpec = {
-  type: 'object',
-  doc: 'One unit of work: a shell command (`run`) or an AI coding-agent run (`agent` + `prompt`).',
-  required: ['id'],
-  fields: {
-    id: idField('Unique task id; used in `depends_on`, log file names and commit messages.'),
-    title: { type: 'string', format: 'text', doc: 'What the task does, in a few words.' },
+export const TASK_SPEC: FieldSpec = identified(
+  {
+    doc: 'One unit of work: a shell command (`run`) or an AI coding-agent run (`agent` + `prompt`).',
+    id: 'Unique task id; used in `depends_on`, log file names and commit messages.',
+    title: 'What the task does, in a few words.',
+    required: [],
+  },
+  {
     description: { type: 'string', format: 'text', doc: 'Longer notes for people reading the milestone.' },
     run: { type: 'string', format: 'command', doc: 'Shell command, run with `/bin/sh -c` in its own process group.' },
     agent: { type: 'string', doc: 'Agent profile to run (`claude`, `codex`, `aider` or one from `agents`).' },
@@ -73,29 +95,31 @@ export const TASK_SPEC: FieldSpec = {
     rollback: { type: 'string', format: 'command', doc: 'Shell command that undoes this task; run in reverse order when a failed milestone is rolled back.' },
     allow_risky: { type: 'boolean', doc: 'Allow a command the safety check considers risky (e.g. `git push --force`).' },
   },
-};
+);
 
-export const GATE_SPEC: FieldSpec = {
-  type: 'object',
-  doc: 'A quality gate: a command (tests, type checks) whose failure can fail the milestone.',
-  required: ['id', 'run'],
-  fields: {
-    id: idField('Unique gate id (distinct from task ids).'),
-    title: { type: 'string', format: 'text', doc: 'What the gate checks.' },
+export const GATE_SPEC: FieldSpec = identified(
+  {
+    doc: 'A quality gate: a command (tests, type checks) whose failure can fail the milestone.',
+    id: 'Unique gate id (distinct from task ids).',
+    title: 'What the gate checks.',
+    required: ['run'],
+  },
+  {
     run: { type: 'string', format: 'command', doc: 'Shell command; exit code 0 passes the gate.' },
     after: idList('Run the gate as soon as these tasks complete; without it, the gate runs after all tasks.'),
     blocking: { type: 'boolean', doc: 'A failing blocking gate fails the milestone (default true).' },
     timeout: { type: 'duration', doc: 'Kill the gate after this long.' },
   },
-};
+);
 
-export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = {
-  type: 'object',
-  doc: 'A milestone: a graph of tasks run by a team of agents.',
-  required: ['id', 'tasks'],
-  fields: {
-    id: idField('Milestone id; the file should be `.milestones/<id>.yaml`.'),
-    title: { type: 'string', format: 'text', doc: 'Human title shown in the editor and the CLI.' },
+export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = identified(
+  {
+    doc: 'A milestone: a graph of tasks run by a team of agents.',
+    id: 'Milestone id; the file should be `.milestones/<id>.yaml`.',
+    title: 'Human title shown in the editor and the CLI.',
+    required: ['tasks'],
+  },
+  {
     description: { type: 'string', format: 'text', doc: 'Longer notes.' },
     type: { type: 'string', enum: MILESTONE_TYPES, doc: 'Decides which agents are deployed.' },
     complexity: { type: 'string', enum: COMPLEXITIES, doc: 'Declared size; the safety check warns when the change outgrows it.' },
@@ -129,7 +153,7 @@ export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = {
     stall_after: { type: 'duration', doc: 'Raise an alert when a running task prints nothing for this long (default 5m).' },
     tasks: { type: 'array', doc: 'The tasks of the milestone.', items: TASK_SPEC },
   },
-};
+);
 
 /** The spec at a path of keys (array indexes are skipped), for completion and hover. */
 export function specAt(path: readonly (string | number)[]): FieldSpec | undefined {

@@ -19,6 +19,11 @@ export interface LockOwner {
   milestone?: string;
 }
 
+/** Who holds a lock, as the messages name them. */
+function holder(owner: LockOwner): string {
+  return `${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since})`;
+}
+
 export class SessionLockedError extends Error {
   constructor(
     readonly sessionId: string,
@@ -28,38 +33,43 @@ export class SessionLockedError extends Error {
     super(
       message ??
         (owner
-          ? `Session ${sessionId} is already being run by ${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since}). Stop that process first; the session can be watched read-only meanwhile.`
+          ? `Session ${sessionId} is already being run by ${holder(owner)}. Stop that process first; the session can be watched read-only meanwhile.`
           : `Session ${sessionId} is locked by another coordinator. Stop it first; the session can be watched read-only meanwhile.`),
     );
   }
 }
 
-/** Another session of the same milestone runs in this workspace (its branch, its files). */
-export class MilestoneRunningError extends SessionLockedError {
+/**
+ * A workspace-wide run lock is taken: the error names the milestone that could not start,
+ * and the session that holds the lock (from the owner record, when there is one).
+ */
+abstract class RunLockedError extends SessionLockedError {
   constructor(
     readonly milestoneId: string,
     owner: LockOwner | undefined,
+    message: string,
   ) {
-    super(
-      owner?.session ?? '',
-      owner,
-      owner
-        ? `Milestone "${milestoneId}" is already running in this workspace: session ${owner.session ?? '?'} by ${owner.by} (process ${owner.pid} on ${owner.host}, since ${owner.since}). Watch that session, or stop it before starting another run.`
-        : `Milestone "${milestoneId}" is already running in this workspace. Watch that session, or stop it before starting another run.`,
-    );
+    super(owner?.session ?? '', owner, message);
+  }
+}
+
+/** Another session of the same milestone runs in this workspace (its branch, its files). */
+export class MilestoneRunningError extends RunLockedError {
+  constructor(milestoneId: string, owner: LockOwner | undefined) {
+    const who = owner ? `: session ${owner.session ?? '?'} by ${holder(owner)}` : '';
+    super(milestoneId, owner, `Milestone "${milestoneId}" is already running in this workspace${who}. Watch that session, or stop it before starting another run.`);
   }
 }
 
 /** Another milestone with git runs in this workspace: starting would switch its branch. */
-export class WorkingTreeBusyError extends SessionLockedError {
-  constructor(
-    readonly milestoneId: string,
-    owner: LockOwner | undefined,
-  ) {
+export class WorkingTreeBusyError extends RunLockedError {
+  constructor(milestoneId: string, owner: LockOwner | undefined) {
+    const other = owner?.milestone ? `milestone "${owner.milestone}"` : 'another milestone';
+    const who = owner ? ` (session ${owner.session ?? '?'} by ${owner.by}, process ${owner.pid})` : '';
     super(
-      owner?.session ?? '',
+      milestoneId,
       owner,
-      `Milestone "${milestoneId}" cannot start: ${owner?.milestone ? `milestone "${owner.milestone}"` : 'another milestone'} is running in this workspace on its own git branch${owner ? ` (session ${owner.session ?? '?'} by ${owner.by}, process ${owner.pid})` : ''}, and starting would switch branches under it. Wait for it to finish or stop it, or run this milestone in another clone or git worktree.`,
+      `Milestone "${milestoneId}" cannot start: ${other} is running in this workspace on its own git branch${who}, and starting would switch branches under it. Wait for it to finish or stop it, or run this milestone in another clone or git worktree.`,
     );
   }
 }

@@ -107,45 +107,35 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
-    const newest = this.sessions.current()?.id;
+    const look = this.look(node);
+    const item = new vscode.TreeItem(node.label, look.collapsible);
+    item.id = node.key;
+    item.description = node.description;
+    if (node.kind !== 'group') item.tooltip = node.tooltip;
+    item.iconPath = look.icon;
+    item.contextValue = look.contextValue;
+    if (node.kind === 'task') item.command = { command: 'milestones.openTaskLog', title: 'Open Task Log', arguments: [node] };
+    return item;
+  }
+
+  /** What sets the kinds of node apart: whether it opens, its icon, and the `viewItem` its actions match. */
+  private look(node: TreeNode): { collapsible: vscode.TreeItemCollapsibleState; icon: vscode.ThemeIcon; contextValue: string } {
+    const { Collapsed, Expanded, None } = vscode.TreeItemCollapsibleState;
     switch (node.kind) {
-      case 'session': {
-        const item = new vscode.TreeItem(node.label, node.sessionId === newest ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = node.key;
-        item.description = node.description;
-        item.tooltip = node.tooltip;
-        item.iconPath = icon(SESSION_ICONS[node.status] ?? ['circle-outline']);
-        item.contextValue = `session.${node.status}.${node.liveness}`;
-        return item;
-      }
+      case 'session':
+        return {
+          collapsible: node.sessionId === this.sessions.current()?.id ? Expanded : Collapsed,
+          icon: icon(SESSION_ICONS[node.status] ?? ['circle-outline']),
+          contextValue: `session.${node.status}.${node.liveness}`,
+        };
       case 'agent': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = node.key;
-        item.description = node.description;
-        item.tooltip = node.tooltip;
         const color = node.status === 'busy' ? 'charts.blue' : node.status === 'terminated' ? 'disabledForeground' : node.health === 'degraded' ? 'charts.yellow' : 'testing.iconPassed';
-        item.iconPath = new vscode.ThemeIcon(AGENT_ICONS[node.agentKind] ?? 'circle-outline', new vscode.ThemeColor(color));
-        item.contextValue = `agent.${node.agentKind}.${node.status}`;
-        return item;
+        return { collapsible: Collapsed, icon: icon([AGENT_ICONS[node.agentKind] ?? 'circle-outline', color]), contextValue: `agent.${node.agentKind}.${node.status}` };
       }
-      case 'group': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
-        item.id = node.key;
-        item.description = node.description;
-        item.iconPath = new vscode.ThemeIcon('list-tree');
-        item.contextValue = 'tasks';
-        return item;
-      }
-      case 'task': {
-        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-        item.id = node.key;
-        item.description = node.description;
-        item.tooltip = node.tooltip;
-        item.iconPath = icon(TASK_ICONS[node.status] ?? ['circle-outline']);
-        item.contextValue = node.contextValue;
-        item.command = { command: 'milestones.openTaskLog', title: 'Open Task Log', arguments: [node] };
-        return item;
-      }
+      case 'group':
+        return { collapsible: Expanded, icon: icon(['list-tree']), contextValue: 'tasks' };
+      case 'task':
+        return { collapsible: None, icon: icon(TASK_ICONS[node.status] ?? ['circle-outline']), contextValue: node.contextValue };
     }
   }
 }
