@@ -254,7 +254,8 @@ executors: { max: 2 }
 tasks:
   - { id: needs-fix, run: "test -f fixed" }
   - { id: downstream, run: "touch downstream.txt", depends_on: [needs-fix] }
-  - { id: long, run: "sleep 1.5" }
+  # Keeps the session open until the test has retried (no time margin: it waits for a file).
+  - { id: long, run: "until [ -f retried ]; do sleep 0.05; done", timeout: 60s }
 `);
     const s = await start(w.file);
     await s.waitFor((e) => e.type === 'task_skipped' && e.data.task === 'downstream');
@@ -262,6 +263,7 @@ tasks:
     assert.ok(blocked.type === 'dependency_issues' && blocked.data.issues.some((d) => d.message.includes('"downstream" is blocked')));
     await fs.writeFile(path.join(w.dir, 'fixed'), '');
     assert.equal(s.coordinator.retryTask('needs-fix'), true);
+    await fs.writeFile(path.join(w.dir, 'retried'), '');
     const outcome = await s.outcome;
     assert.equal(outcome.status, 'completed', outcome.reason);
     await fs.access(path.join(w.dir, 'downstream.txt'));
@@ -363,18 +365,25 @@ tasks:
   });
 
   it('scales executors down to min when they sit idle', async () => {
+    // tail runs until two executors have retired, read from the journal: however slow the
+    // machine, the idle ones retire while it runs (min is 1: the one running tail stays).
+    // The pattern's brackets keep grep from finding tail's own command, which the journal quotes.
     const w = await workspace(`id: scale
+type: custom
 executors: { min: 1, max: 3 }
 tasks:
-  - { id: a, run: "sleep 0.2" }
-  - { id: b, run: "sleep 0.2" }
-  - { id: c, run: "sleep 0.2" }
-  - { id: tail, run: "sleep 1.2", depends_on: [a, b, c] }
+  - { id: a, run: "true" }
+  - { id: b, run: "true" }
+  - { id: c, run: "true" }
+  - { id: tail, run: "until [ $(grep -c 'scaled_dow[n]' .milestones/sessions/*/events.jsonl) -ge 2 ]; do sleep 0.05; done", depends_on: [a, b, c], timeout: 60s }
 `);
     const s = await start(w.file, { idleExecutorMs: 200 });
-    assert.equal((await s.outcome).status, 'completed');
+    const outcome = await s.outcome;
+    assert.equal(outcome.status, 'completed', `${outcome.reason}\n${s.events.map((e) => `${e.type} ${JSON.stringify(e.data)}`).join('\n')}`);
     const scaledDown = ofType(s.events, 'agent_terminated').filter((e) => e.data.reason === 'scaled_down');
     assert.equal(scaledDown.length, 2, 'two of three executors retire while "tail" runs');
+    const registered = ofType(s.events, 'agent_registered').filter((e) => e.data.kind === 'executor').length;
+    assert.ok(registered <= 3, `never more than max executors: ${registered}`);
   });
 
   it('git: threshold mode commits only past the threshold, and the final commit takes the rest', async () => {
@@ -513,17 +522,22 @@ tasks:
     assert.equal(ofType(s.events, 'session_paused')[0]?.data.by, 'dependency_issues');
   });
 
+  // Which task is silent and which one is not is the stall watch's unit test, on a fake
+  // clock (stallWatch.test.ts); here the path from a silent process to the alert, with no
+  // time margin: the quiet task stays silent until the test has seen its alert.
   it('progress monitor: a task silent for longer than stall_after raises an alert', async () => {
     const w = await workspace(`id: stall
 stall_after: 300ms
 tasks:
-  - { id: quiet, run: "sleep 0.8" }
-  - { id: chatty, run: "for i in 1 2 3 4 5 6 7 8; do echo tick $i; sleep 0.1; done" }
+  - { id: quiet, run: "until [ -f released ]; do sleep 0.05; done", timeout: 60s }
 `);
     const s = await start(w.file);
-    assert.equal((await s.outcome).status, 'completed');
-    const stalls = ofType(s.events, 'alert').filter((e) => e.data.kind === 'stalled_task');
-    assert.deepEqual([...new Set(stalls.map((e) => e.data.task))], ['quiet']);
+    const stall = await s.waitFor((e) => e.type === 'alert' && e.data.kind === 'stalled_task');
+    assert.ok(stall.type === 'alert' && stall.data.task === 'quiet');
+    assert.match(stall.data.message, /Task quiet has printed nothing for 300ms/);
+    await fs.writeFile(path.join(w.dir, 'released'), '');
+    const outcome = await s.outcome;
+    assert.equal(outcome.status, 'completed', outcome.reason);
     const progress = ofType(s.events, 'progress');
     assert.deepEqual(progress[progress.length - 1]?.data.percent, 100);
     const metrics = JSON.parse(await fs.readFile(s.coordinator.paths.metrics, 'utf8')) as { alerts: number };

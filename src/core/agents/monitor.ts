@@ -4,6 +4,9 @@ import { applyEvent, countTasks, emptySessionState, type SessionState } from '..
 import type { Agent, AgentCommand, AgentContext } from './agent';
 import type { SubscribedEvent } from './messages';
 import { computeMetrics, estimateRemainingMs, MetricsCollector } from '../session/metrics';
+import type { Timers } from '../timers';
+import { formatDuration } from '../duration';
+import { StallWatch } from './stallWatch';
 
 /**
  * Watches the session: progress and ETA after every task transition, metrics.json, and
@@ -15,22 +18,31 @@ export class MonitorAgent implements Agent<'monitor'> {
   private readonly collector = new MetricsCollector();
   private readonly writer = new CoalescingWriter();
   private readonly paths: SessionPaths;
-  private readonly stallTimers = new Map<string, NodeJS.Timeout>();
+  private readonly stalls: StallWatch;
   private lastProgress = '';
 
-  constructor(private readonly ctx: AgentContext) {
-    const { session } = ctx.init;
+  constructor(
+    private readonly ctx: AgentContext,
+    timers?: Timers,
+  ) {
+    const { session, settings } = ctx.init;
+    const after = settings.stallAfterMs;
+    this.stalls = new StallWatch(
+      after,
+      (task) => ctx.emit({ type: 'alert', data: { kind: 'stalled_task', task, message: `Task ${task} has printed nothing for ${formatDuration(after)}: it may be waiting for input or stuck. Open its log, or cancel it.` } }),
+      timers,
+    );
     this.paths = new SessionPaths(session.workspace, session.id);
     this.state = emptySessionState(session.id);
     for (const e of ctx.init.history ?? []) {
       applyEvent(this.state, e);
       this.collector.observe(e, Date.parse(e.timestamp));
     }
-    for (const t of this.state.tasks.values()) if (t.status === 'running') this.armStall(t.id);
+    for (const t of this.state.tasks.values()) if (t.status === 'running') this.stalls.arm(t.id);
   }
 
   handle(m: AgentCommand): void {
-    if (m.type === 'activity' && this.stallTimers.has(m.task)) this.armStall(m.task);
+    if (m.type === 'activity') this.stalls.activity(m.task);
   }
 
   observe(e: SubscribedEvent<'monitor'>): void {
@@ -38,12 +50,12 @@ export class MonitorAgent implements Agent<'monitor'> {
     this.collector.observe(e, Date.now());
     switch (e.type) {
       case 'task_started':
-        this.armStall(e.data.task);
+        this.stalls.arm(e.data.task);
         break;
       case 'task_completed':
       case 'task_failed':
       case 'task_cancelled':
-        this.clearStall(e.data.task);
+        this.stalls.clear(e.data.task);
         break;
       default:
         break;
@@ -63,29 +75,12 @@ export class MonitorAgent implements Agent<'monitor'> {
     this.ctx.emit({ type: 'progress', data });
   }
 
-  private armStall(task: string): void {
-    this.clearStall(task);
-    const after = this.ctx.init.settings.stallAfterMs;
-    this.stallTimers.set(
-      task,
-      setTimeout(() => {
-        this.ctx.emit({ type: 'alert', data: { kind: 'stalled_task', task, message: `Task ${task} has printed nothing for ${Math.round(after / 1000)}s: it may be waiting for input or stuck. Open its log, or cancel it.` } });
-      }, after),
-    );
-  }
-
-  private clearStall(task: string): void {
-    const t = this.stallTimers.get(task);
-    if (t) clearTimeout(t);
-    this.stallTimers.delete(task);
-  }
-
   private writeMetrics(): void {
     void this.writer.set(this.paths.metrics, `${JSON.stringify(computeMetrics(this.state, this.collector, Date.now(), this.ctx.init.settings.maxExecutors), null, 2)}\n`);
   }
 
   async dispose(): Promise<void> {
-    for (const t of this.stallTimers.values()) clearTimeout(t);
+    this.stalls.dispose();
     this.writeMetrics();
     await this.writer.flush();
   }

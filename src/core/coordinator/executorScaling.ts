@@ -2,6 +2,9 @@
 // none added while the machine is past the resource ceiling, and idle ones retired after a
 // while. The one owner of the resource-pressure check and its alert.
 import { CpuSampler, memoryPressure } from '../resources';
+import { realTimers, type Timers } from '../timers';
+
+export type { Timers } from '../timers';
 import type { Recorder } from './recorder';
 import type { AgentHandle } from './agentPool';
 
@@ -9,12 +12,6 @@ export interface ResourceGauge {
   /** Busy fraction of the CPUs since the previous call. */
   cpu(): number;
   memory(): number;
-}
-
-export interface Timers {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
 }
 
 export interface ScalingDeps {
@@ -49,12 +46,6 @@ const SYSTEM_GAUGE = (): ResourceGauge => {
   return { cpu: () => cpu.sample(), memory: memoryPressure };
 };
 
-const REAL_TIMERS: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
 /** CPU is judged over windows of at least this long: shorter ones mostly see workers booting. */
 const CPU_WINDOW_MS = 1000;
 
@@ -73,7 +64,7 @@ export class ExecutorScaling {
     usedIds: Iterable<string> = [],
   ) {
     this.gauge = deps.gauge ?? SYSTEM_GAUGE();
-    this.timers = deps.timers ?? REAL_TIMERS;
+    this.timers = deps.timers ?? realTimers;
     this.lastCpu = { at: this.timers.now(), value: 0 };
     this.seq = 0;
     for (const id of usedIds) {
