@@ -188,7 +188,7 @@ tasks:
     assert.equal(isRunning(pids[0]!), false, 'the first run was killed with its executor');
   });
 
-  it('replaces a killed monitor agent and restores it from its YAML file', async () => {
+  it('replaces a killed monitor agent, which rebuilds the whole session from the journal it is given', async () => {
     const w = await workspace(`id: mon
 tasks:
   - { id: a, run: "sleep 0.4" }

@@ -4,6 +4,7 @@
 import type { EmittedEvent } from '../agents/messages';
 import type { QualityGate } from '../milestone/model';
 import type { ProcessSpec } from '../process/processSpec';
+import { killGroup } from '../process/runningProcess';
 import type { Recorder } from './recorder';
 import type { AgentHandle, AgentPool } from './agentPool';
 import type { AgentSupervisor } from './agentSupervisor';
@@ -21,11 +22,18 @@ export interface GateDeps {
 
 export class GateRunner {
   private readonly byId: ReadonlyMap<string, QualityGate>;
+  /** The process group of each gate that runs. */
+  private readonly pids = new Map<string, number>();
 
   constructor(private readonly deps: GateDeps) {
     this.byId = new Map(deps.gates.map((g) => [g.id, g]));
-    // A replacement runs again the gates its predecessor had not finished.
+    // The gates of a crashed agent die with it, and its replacement runs them again.
     deps.supervisor.recoverWith('quality', {
+      lost: () => {
+        for (const pid of this.pids.values()) killGroup(pid, 'SIGKILL');
+        this.pids.clear();
+        return [];
+      },
       replaced: (agent) => {
         if (agent) for (const gate of deps.running()) this.send(agent, gate);
       },
@@ -50,6 +58,8 @@ export class GateRunner {
 
   /** A gate's result, as the quality agent recorded it. */
   onEmitted(ev: EmittedEvent): void {
+    if (ev.type === 'quality_gate_started') this.pids.set(ev.data.gate, ev.data.pid);
+    if (ev.type === 'quality_gate_passed' || ev.type === 'quality_gate_failed') this.pids.delete(ev.data.gate);
     if (ev.type === 'quality_gate_passed') this.deps.ended(ev.data.gate, true, this.byId.get(ev.data.gate)?.blocking ?? true);
     else if (ev.type === 'quality_gate_failed') this.deps.ended(ev.data.gate, false, ev.data.blocking);
   }
