@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { SessionPaths, sessionsRoot } from '../../src/core/session/layout';
-import { listSessions, readAgentRecord, readSessionRecord, SessionStore, type AgentRecord, type SessionRecord } from '../../src/core/session/store';
+import { listSessions, readSessionRecord, SessionStore, type AgentRecord, type SessionRecord } from '../../src/core/session/store';
 import { TempDirs } from './helpers';
 
 const record = (id: string, startedAt: string, extra: Partial<SessionRecord['session']> = {}): SessionRecord => ({
@@ -48,15 +48,13 @@ describe('session/store', () => {
       void store.writeAgent(agent);
       void store.writeActiveAgents(['executor-1', 'monitor']);
       void store.writeSubscriptions(new Map([['executor-1', ['run_task', 'cancel_task']], ['monitor', ['*']]]));
-      void store.writeMetrics({ tasks: { total: 3 } });
       await store.flush();
 
       assert.deepEqual(await readSessionRecord(paths.sessionFile), rec);
       assert.deepEqual(parseYaml(await fs.readFile(paths.sessionFile, 'utf8')), rec);
-      assert.deepEqual(await readAgentRecord(paths, 'executor-1'), agent);
+      assert.deepEqual(parseYaml(await fs.readFile(paths.agentFile('executor-1'), 'utf8')), agent);
       assert.equal(await fs.readFile(paths.activeAgents, 'utf8'), 'executor-1\nmonitor\n');
       assert.equal(await fs.readFile(paths.subscriptions, 'utf8'), 'executor-1:run_task,cancel_task\nmonitor:*\n');
-      assert.deepEqual(JSON.parse(await fs.readFile(paths.metrics, 'utf8')), { tasks: { total: 3 } });
 
       await store.writeActiveAgents([]);
       await store.writeSubscriptions(new Map());
@@ -74,9 +72,7 @@ describe('session/store', () => {
       assert.equal((await readSessionRecord(paths.sessionFile))?.session.status, 'completed');
     });
 
-    it('answers undefined for records that are missing or unreadable', async () => {
-      const paths = new SessionPaths(ws, 'demo-20250101-100000-abcd');
-      assert.equal(await readAgentRecord(paths, 'nobody'), undefined);
+    it('answers undefined for a session record that is missing or unreadable', async () => {
       assert.equal(await readSessionRecord(path.join(ws, 'none.yaml')), undefined);
     });
   });

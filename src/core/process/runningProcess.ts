@@ -30,7 +30,6 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
 export class RunningProcess {
   readonly done: Promise<ProcessResult>;
   pid = 0;
-  private child: ChildProcess | undefined;
   private cancelled = false;
   private timedOut = false;
   private killTimer: NodeJS.Timeout | undefined;
@@ -67,7 +66,6 @@ export class RunningProcess {
         void closeLog().then(() => resolve({ exitCode: null, signal: null, timedOut: false, cancelled: false, spawnError: message, durationMs: Date.now() - started }));
         return;
       }
-      this.child = child;
       this.pid = child.pid ?? 0;
       if (this.pid) this.hooks.onSpawn?.(this.pid);
       const onData = (chunk: Buffer): void => {

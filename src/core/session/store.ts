@@ -66,10 +66,6 @@ export class SessionStore {
     return this.writer.set(this.paths.subscriptions, lines.length ? `${lines.join('\n')}\n` : '');
   }
 
-  writeMetrics(metrics: unknown): Promise<void> {
-    return this.writer.set(this.paths.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
-  }
-
   flush(): Promise<void> {
     return this.writer.flush();
   }
@@ -90,14 +86,6 @@ export function sessionRecordOf(s: SessionState, startedAt: string): SessionReco
       workspace: s.workspace,
     },
   };
-}
-
-export async function readAgentRecord(paths: SessionPaths, agentId: string): Promise<AgentRecord | undefined> {
-  try {
-    return parseYaml(await fs.readFile(paths.agentFile(agentId), 'utf8')) as AgentRecord;
-  } catch {
-    return undefined;
-  }
 }
 
 export async function readSessionRecord(file: string): Promise<SessionRecord | undefined> {
