@@ -20,7 +20,7 @@ import { schedulePlan, Scheduler, type Decision } from './scheduler';
 import { SessionEnding } from './sessionEnding';
 import { openNewSession, openResumedSession, type OpenedSession } from './sessionOpening';
 import { TaskDispatch } from './taskDispatch';
-import { Wakes } from './wakes';
+import { KeyedTimers } from '../keyedTimers';
 
 export type { CoordinatorOptions, SessionOutcome } from './options';
 export { MilestoneInvalidError, PreconditionError } from './errors';
@@ -53,7 +53,7 @@ export class Coordinator {
   private readonly specContext: SpecContext;
   private readonly dispatcher: TaskDispatch;
   private readonly ending: SessionEnding;
-  private readonly wakes = new Wakes();
+  private readonly wakes = new KeyedTimers<string>();
   private readonly outputListeners = new Set<Listener<{ task: string; line: string }>>();
   private readonly startedAt = Date.now();
 
