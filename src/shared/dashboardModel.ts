@@ -1,7 +1,7 @@
 // What the dashboard draws, derived from a session's state: one pure function, shared by
 // the webview and the unit tests.
 import type { AgentKind, AgentStatus } from '../core/session/events';
-import { countTasks, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
+import { countTasks, WORK_UNIT, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
 import { byAgentOrder, completedPercent } from './presentation';
 
 export interface DashboardModel {
@@ -11,7 +11,7 @@ export interface DashboardModel {
   status: SessionStatus;
   pauseReason: string | null;
   progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; etaMs: number | null };
-  agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; completed: number; errors: number; restarts: number }[];
+  agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; workDone: number; workUnit: string; errors: number; restarts: number }[];
   graph: { nodes: { id: string; label: string; status: TaskStatus | 'interrupted'; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
   timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: 'completed' | 'failed' | 'running' | 'cancelled' }[] }[] };
   gates: { id: string; status: string; blocking: boolean; message: string | null }[];
@@ -92,7 +92,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       percent: completedPercent(c),
       etaMs: s.status === 'completed' || s.status === 'failed' || halted ? 0 : (s.progress?.eta_ms ?? null),
     },
-    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: halted ? 'terminated' : a.status, task: halted ? null : a.currentTask, completed: a.tasksCompleted, errors: a.errors, restarts: a.restarts })),
+    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: halted ? 'terminated' : a.status, task: halted ? null : a.currentTask, workDone: a.workDone, workUnit: WORK_UNIT[a.kind], errors: a.errors, restarts: a.restarts })),
     graph: {
       nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: halted && t.status === 'running' ? 'interrupted' : t.status, attempts: t.attempts, durationMs: t.durationMs })),
       edges: tasks.flatMap((t) => t.dependsOn.filter((d) => known.has(d)).map((d) => ({ from: d, to: t.id }))),

@@ -165,10 +165,10 @@ function renderAgents(m: DashboardModel): void {
     ...m.agents.map((a) =>
       el(
         'div',
-        { className: `agent agent-${a.status}`, title: `${a.kind} agent · ${a.completed} tasks completed · ${a.errors} errors${a.restarts ? ` · replaced ${a.restarts}×` : ''}` },
+        { className: `agent agent-${a.status}`, title: `${a.kind} agent · ${a.workDone} ${a.workUnit} · ${a.errors} errors${a.restarts ? ` · replaced ${a.restarts}×` : ''}` },
         el('div', { className: 'agent-name', text: a.id }),
         el('div', { className: 'agent-state', text: a.status === 'busy' && a.task ? `running ${a.task}` : a.status }),
-        el('div', { className: 'agent-meta', text: `${a.kind} · ${a.completed} done${a.errors ? ` · ${a.errors} errors` : ''}` }),
+        el('div', { className: 'agent-meta', text: `${a.kind} · ${a.workDone} ${a.workUnit}${a.errors ? ` · ${a.errors} errors` : ''}` }),
       ),
     ),
   );

@@ -117,8 +117,11 @@ describe('milestone-agents CLI', function () {
     assert.ok(agents.includes('executor-1.yaml') && agents.includes('monitor.yaml') && agents.includes('git.yaml'), agents.join(','));
     const ex = parseYaml(await fs.readFile(path.join(dir, 'agents', 'executor-1.yaml'), 'utf8')) as Record<string, Record<string, unknown>>;
     assert.deepEqual(Object.keys(ex.agent!).sort(), ['id', 'session_id', 'started_at', 'status', 'terminated_at', 'type']);
-    assert.deepEqual(Object.keys(ex.state!).sort(), ['current_task', 'health', 'progress']);
-    assert.deepEqual(Object.keys(ex.metrics!).sort(), ['errors_encountered', 'execution_time', 'tasks_completed']);
+    assert.deepEqual(Object.keys(ex.state!).sort(), ['current_task', 'health']);
+    assert.deepEqual(Object.keys(ex.metrics!).sort(), ['errors_encountered', 'execution_time', 'restarts', 'work_done', 'work_unit']);
+    const gitRecord = parseYaml(await fs.readFile(path.join(dir, 'agents', 'git.yaml'), 'utf8')) as { metrics: { work_done: number; work_unit: string } };
+    assert.deepEqual(gitRecord.metrics.work_unit, 'commits');
+    assert.equal(gitRecord.metrics.work_done, events.filter((e) => e.type === 'auto_commit').length, 'the git agent counts its own commits');
     assert.equal(ex.agent!.session_id, id);
 
     const subs = await fs.readFile(path.join(dir, 'subscriptions.txt'), 'utf8');

@@ -64,7 +64,7 @@ describe('view models', () => {
       assert.deepEqual(kids.map((k) => `${k.kind}:${k.label}`), ['agent:executor-1', 'agent:executor-2', 'agent:monitor', 'group:Tasks']);
       const ex1 = kids[0] as Extract<TreeNode, { kind: 'agent' }>;
       assert.equal(ex1.description, 'running b');
-      assert.match(ex1.tooltip, /Tasks completed: 1/);
+      assert.match(ex1.tooltip, /Work done: 1 tasks/);
       const ex2 = kids[1] as Extract<TreeNode, { kind: 'agent' }>;
       assert.match(ex2.tooltip, /Errors: 1/);
       assert.equal((kids[3] as Extract<TreeNode, { kind: 'group' }>).description, '1/4 completed · 1 failed · 1 running');

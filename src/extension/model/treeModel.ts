@@ -2,7 +2,7 @@
 // these nodes into TreeItems, and the unit tests check the model without an editor.
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
-import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+import { countTasks, WORK_UNIT, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
 import { byAgentOrder, completedPercent, isInterrupted, shownStatus, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
@@ -108,7 +108,7 @@ export function agentNode(s: SessionState, live: AgentState, halted = false): Ag
       `${a.id} — ${a.kind} agent`,
       `Status: ${a.status}${a.currentTask ? ` (${a.currentTask})` : ''}`,
       `Health: ${health}${a.restarts ? `, replaced ${a.restarts} time${a.restarts === 1 ? '' : 's'}` : ''}`,
-      `Tasks completed: ${a.tasksCompleted}`,
+      `Work done: ${a.workDone} ${WORK_UNIT[a.kind]}`,
       `Errors: ${a.errors}`,
       `Busy: ${formatDuration(busy)}`,
     ].join('\n'),
