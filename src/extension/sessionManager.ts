@@ -107,7 +107,9 @@ export class SessionManager extends Disposable {
 
   /** Sessions that stopped without finishing and that nothing runs now: the ones to offer for resume. */
   interrupted(): SessionEntry[] {
-    return this.sessions().filter((s) => isInterrupted(s.state.status, livenessOf(s)));
+    // A process that died before its first event left nothing to resume from (the engine
+    // refuses such a session): it shows as interrupted, but is not offered.
+    return this.sessions().filter((s) => isInterrupted(s.state.status, livenessOf(s)) && s.state.milestoneFile !== '');
   }
 
   async start(file: vscode.Uri, extra: Partial<CoordinatorOptions> = {}): Promise<SessionEntry> {
