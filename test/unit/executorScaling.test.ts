@@ -276,6 +276,21 @@ describe('coordinator/executorScaling', () => {
       assert.equal(w.alerts().length, 0);
     });
 
+    it('under pressure, grows a pool below min to min and no further, and says so', async () => {
+      const w = new World();
+      const s = new ExecutorScaling(w.deps({ min: 2, max: 4 }));
+      w.demand = 1;
+      s.scale();
+      const [first] = await w.startAll();
+      assert.equal(w.deploys.length, 2, 'min executors to start with');
+      w.load.memory = 0.99;
+      w.demand = 4;
+      first!.retiring = true;
+      s.scale();
+      assert.equal(w.deploys.length, 3, 'back to min, not to the four tasks that wait');
+      assert.equal(w.alerts().length, 1);
+    });
+
     it('samples the CPU only once a 1 s window has passed, and judges by the last sample in between', async () => {
       const w = new World();
       const s = new ExecutorScaling(w.deps({ min: 1, max: 8, ceiling: 0.8 }));

@@ -79,14 +79,16 @@ export class ExecutorScaling {
     for (let i = 0; i < n; i++) this.spawn();
   }
 
-  /** Follows the demand between min and max, and not past the resource ceiling. */
+  /** Follows the demand between min and max; past the resource ceiling, not beyond min. */
   scale(): void {
     if (!this.deps.growing()) return;
     const live = this.deps.executors().length + this.spawning;
     const want = Math.min(this.deps.max, Math.max(this.deps.min, this.deps.demand()));
     if (want <= live) return;
-    if (live > 0 && live >= this.deps.min && this.underPressure()) return;
-    for (let i = live; i < want; i++) this.spawn();
+    // Past the ceiling the pool grows to min at most: below min, waiting tasks would not run
+    // at all. The first executor never waits for a measurement.
+    const target = live > 0 && want > this.deps.min && this.underPressure() ? Math.max(live, this.deps.min) : want;
+    for (let i = live; i < target; i++) this.spawn();
   }
 
   /** An executor that has nothing to do retires after `idleMs`, unless work comes or min is reached. */

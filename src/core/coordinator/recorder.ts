@@ -96,12 +96,12 @@ export class Recorder {
 
   private fanOut(e: JournalEvent): void {
     this.deliveredSeq = e.seq;
-    this.deliver(e);
-    for (const l of this.listeners) {
+    // A bug in one receiver must not keep the event from the others, nor stop the session.
+    for (const receive of [this.deliver, ...this.listeners]) {
       try {
-        l(e);
+        receive(e);
       } catch {
-        // a listener's bug must not stop the session
+        // reported by nothing: the journal has the event, which is what counts
       }
     }
   }
