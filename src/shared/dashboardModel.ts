@@ -1,7 +1,8 @@
 // What the dashboard draws, derived from a session's state: one pure function, shared by
 // the webview and the unit tests.
 import type { AgentKind, AgentStatus } from '../core/session/events';
-import { countTasks, WORK_UNIT, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
+import { WORK_UNIT } from '../core/session/agentWork';
+import { countTasks, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
 import { byAgentOrder, completedPercent } from './presentation';
 
 export interface DashboardModel {

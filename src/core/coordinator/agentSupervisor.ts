@@ -4,7 +4,7 @@
 // it the work (`recoverWith`), so this module knows no kind's business.
 import { MAY_EMIT, SUBSCRIPTIONS, type AgentInit, type EmittedEvent } from '../agents/messages';
 import type { AgentKind } from '../session/events';
-import { agentsChangedBy, WORK_UNIT } from '../session/state';
+import { agentsChangedBy, WORK_UNIT } from '../session/agentWork';
 import type { AgentRecord, SessionStore } from '../session/store';
 import type { AgentHandle, AgentPool } from './agentPool';
 import type { Recorder } from './recorder';

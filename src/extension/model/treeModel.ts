@@ -2,7 +2,8 @@
 // these nodes into TreeItems, and the unit tests check the model without an editor.
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
-import { countTasks, WORK_UNIT, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+import { WORK_UNIT } from '../../core/session/agentWork';
+import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
 import { byAgentOrder, completedPercent, isInterrupted, shownStatus, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
