@@ -166,25 +166,36 @@ export async function clickInlineAction(page: Page, row: Locator, label: string,
   throw new Error(`the "${label}" action of the row did not take effect after 5 clicks: ${last}`);
 }
 
-/** Resolves with the file's content once `test` accepts it; wakes on file-system events. */
+/**
+ * Resolves with the file's content once `test` accepts it. It wakes on file-system events,
+ * and looks again now and then: a save can truncate and write the file under one coalesced
+ * event, read between the two, after which no event comes. The last look, at the
+ * deadline, decides.
+ */
 export async function waitForFileContent(file: string, test: (text: string) => boolean, timeout = 30_000): Promise<string> {
   const { watch } = await import('node:fs');
   const read = (): Promise<string> => fs.readFile(file, 'utf8').catch(() => '');
   const now = await read();
   if (test(now)) return now;
   return new Promise((resolve, reject) => {
-    const watcher = watch(path.dirname(file), () => {
+    const check = (): void => {
       void read().then((text) => {
         if (!test(text)) return;
-        clearTimeout(timer);
-        watcher.close();
+        done();
         resolve(text);
       });
-    });
+    };
+    const watcher = watch(path.dirname(file), check);
+    const again = setInterval(check, 250);
     const timer = setTimeout(() => {
-      watcher.close();
-      void read().then((text) => reject(new Error(`${file} never matched; it reads:\n${text}`)));
+      done();
+      void read().then((text) => (test(text) ? resolve(text) : reject(new Error(`${file} never matched; it reads:\n${text}`))));
     }, timeout);
+    function done(): void {
+      clearTimeout(timer);
+      clearInterval(again);
+      watcher.close();
+    }
   });
 }
 
