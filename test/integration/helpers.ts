@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Coordinator, type CoordinatorOptions, type SessionOutcome } from '../../src/core/coordinator/coordinator';
 import { readJournal } from '../../src/core/session/journal';
 import type { JournalEvent } from '../../src/core/session/events';
+import { initRepository } from '../support/git';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const WORKER = path.join(ROOT, 'dist', 'worker.js');
@@ -23,9 +24,7 @@ export async function cleanupTempDirs(): Promise<void> {
   await Promise.all(created.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
 }
 
-export function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
+export { git } from '../support/git';
 
 /** A workspace with `.milestones/<id>.yaml`, optionally a git repository with that file committed. */
 export async function workspace(milestone: string, options: { git?: boolean; files?: Record<string, string>; id?: string } = {}): Promise<{ dir: string; file: string }> {
@@ -39,11 +38,7 @@ export async function workspace(milestone: string, options: { git?: boolean; fil
     await fs.writeFile(path.join(dir, name), content);
   }
   if (options.git !== false) {
-    git(dir, 'init', '-q', '-b', 'main');
-    git(dir, 'config', 'user.name', 'Test');
-    git(dir, 'config', 'user.email', 'test@example.invalid');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'initial');
+    initRepository(dir);
   }
   return { dir, file };
 }

@@ -1,46 +1,9 @@
 import { strict as assert } from 'node:assert';
 import type { AgentHandle } from '../../src/core/coordinator/agentPool';
-import { ExecutorScaling, type ScalingDeps, type Timers } from '../../src/core/coordinator/executorScaling';
+import { ExecutorScaling, type ScalingDeps } from '../../src/core/coordinator/executorScaling';
 import type { Recorder } from '../../src/core/coordinator/recorder';
 import type { EventData, EventDraft, EventType } from '../../src/core/session/events';
-
-/** Time moves only when the test says so; due timers fire in the order they were set. */
-class FakeClock implements Timers {
-  private t = 0;
-  private nextId = 1;
-  private readonly timers = new Map<number, { at: number; fn: () => void }>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.timers.set(id, { at: this.t + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.timers.delete(handle as number);
-  }
-
-  get pending(): number {
-    return this.timers.size;
-  }
-
-  advance(ms: number): void {
-    const until = this.t + ms;
-    for (;;) {
-      let due: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.timers) if (entry[1].at <= until && (!due || entry[1].at < due[1].at)) due = entry;
-      if (!due) break;
-      this.timers.delete(due[0]);
-      this.t = due[1].at;
-      due[1].fn();
-    }
-    this.t = until;
-  }
-}
+import { FakeClock } from '../support/fakeClock';
 
 /** A plain handle: the scaling reads only id, task, retiring and ready. */
 function handle(id: string): AgentHandle {
@@ -338,14 +301,14 @@ describe('coordinator/executorScaling', () => {
       const s = new ExecutorScaling(w.deps({ min: 1, max: 4, idleMs: 5000 }));
       s.startInitial(2);
       await w.startAll();
-      assert.equal(w.clock.pending, 2, 'each is noted idle once ready');
+      assert.equal(w.clock.waiting, 2, 'each is noted idle once ready');
 
       w.clock.advance(4999);
       assert.deepEqual(w.retired, []);
       w.clock.advance(1);
       assert.deepEqual(w.retired, ['executor-1']);
       assert.deepEqual(w.events, [{ type: 'agent_terminated', data: { agent: 'executor-1', reason: 'scaled_down' } }]);
-      assert.equal(w.clock.pending, 0, 'executor-2 is the last one: min keeps it');
+      assert.equal(w.clock.waiting, 0, 'executor-2 is the last one: min keeps it');
     });
 
     it('keeps an executor that got work before its idle time ran out', async () => {
@@ -364,7 +327,7 @@ describe('coordinator/executorScaling', () => {
       s.startInitial(1);
       await w.startAll();
       s.busy('executor-1');
-      assert.equal(w.clock.pending, 0);
+      assert.equal(w.clock.waiting, 0);
       w.clock.advance(1000);
       assert.deepEqual(w.retired, []);
     });
@@ -375,17 +338,17 @@ describe('coordinator/executorScaling', () => {
       w.begun = false;
       s.startInitial(1);
       const [early] = await w.startAll();
-      assert.equal(w.clock.pending, 0, 'booted while git prepares the branch: not idle');
+      assert.equal(w.clock.waiting, 0, 'booted while git prepares the branch: not idle');
 
       w.begun = true;
       w.hasReady = true;
       s.noteIdle(early!);
-      assert.equal(w.clock.pending, 0, 'ready work is about to reach it');
+      assert.equal(w.clock.waiting, 0, 'ready work is about to reach it');
 
       w.hasReady = false;
       s.noteIdle(early!);
       s.noteIdle(early!);
-      assert.equal(w.clock.pending, 1, 'one timer per executor');
+      assert.equal(w.clock.waiting, 1, 'one timer per executor');
       w.clock.advance(100);
       assert.deepEqual(w.retired, ['executor-1']);
     });
@@ -416,7 +379,7 @@ describe('coordinator/executorScaling', () => {
       const replacement = handle('executor-7');
       w.live.push(replacement);
       s.replaced(replacement);
-      assert.equal(w.clock.pending, 1);
+      assert.equal(w.clock.waiting, 1);
       w.demand = 2;
       s.scale();
       assert.deepEqual(w.deployed, ['executor-1'], 'once ready, the replacement is no longer also on its way');
@@ -430,7 +393,7 @@ describe('coordinator/executorScaling', () => {
       s.startInitial(2);
       await w.startAll();
       s.dispose();
-      assert.equal(w.clock.pending, 0);
+      assert.equal(w.clock.waiting, 0);
     });
   });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
+import { git, initRepository } from '../support/git';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -27,9 +27,6 @@ tasks:
   - { id: g, run: "true", depends_on: [f] }
 `;
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1' } }).trim();
-}
 
 const exists = (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
 
@@ -47,11 +44,7 @@ describe('coordinator/sessionOpening', () => {
     await fs.mkdir(path.dirname(file), { recursive: true });
     await fs.writeFile(file, milestone);
     for (const [name, content] of Object.entries(files)) await fs.writeFile(path.join(dir, name), content);
-    git(dir, 'init', '-q', '-b', 'main');
-    git(dir, 'config', 'user.name', 'Test');
-    git(dir, 'config', 'user.email', 'test@example.invalid');
-    git(dir, 'add', '-A');
-    git(dir, 'commit', '-q', '-m', 'initial');
+    initRepository(dir);
     return { dir, file };
   }
 
