@@ -23,7 +23,7 @@ export function gitConfig(milestone: Milestone, options: CoordinatorOptions, bas
   };
 }
 
-export function agentInit(kind: AgentKind, s: { milestone: Milestone; options: CoordinatorOptions; paths: SessionPaths; git: GitConfig; history(): readonly JournalEvent[] }): AgentInit {
+export function agentInit(kind: AgentKind, s: { milestone: Milestone; options: CoordinatorOptions; paths: SessionPaths; git: GitConfig; maxExecutors: number; history(): readonly JournalEvent[] }): AgentInit {
   const { milestone, options, paths } = s;
   return {
     type: 'init',
@@ -33,7 +33,7 @@ export function agentInit(kind: AgentKind, s: { milestone: Milestone; options: C
     settings: {
       stallAfterMs: options.stallAfterMs ?? milestone.stallAfterMs,
       complexity: milestone.complexity,
-      maxExecutors: Math.max(1, options.executors ?? milestone.executors.max),
+      maxExecutors: s.maxExecutors,
       ...(options.profiles ? { profiles: options.profiles } : {}),
       git: s.git,
     },

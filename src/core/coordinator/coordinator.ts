@@ -91,7 +91,8 @@ export class Coordinator {
     });
     this.recorder = new Recorder(journal, state, opened.history, (e) => this.pool.deliver(e));
     const git = gitConfig(milestone, options, state.baseCommit);
-    const init = { milestone, options, paths, git, history: () => this.recorder.history() };
+    // The limits the session opened with (options over the file): one rule, in sessionOpening.
+    const init = { milestone, options, paths, git, maxExecutors: executors.max, history: () => this.recorder.history() };
     this.supervisor = new AgentSupervisor({ pool: this.pool, recorder: this.recorder, store, sessionId: paths.sessionId, init: (kind) => agentInit(kind, init), stopping: () => this.lifecycle.stopping });
     // A resume's first event puts interrupted tasks back to pending: the scheduler starts from there.
     for (const e of opened.opening) this.recorder.recordDraft(e);
