@@ -6,7 +6,7 @@ import { isValidId } from '../core/ids';
 import { TERMINAL_EVENTS, type JournalEvent } from '../core/session/events';
 import { SessionPaths } from '../core/session/layout';
 import { isSessionLive } from '../core/session/lock';
-import { applyNewEvents, replay, type SessionState } from '../core/session/state';
+import { applyNewEvents, replay, resumeRefusal, type SessionState } from '../core/session/state';
 import { listSessions } from '../core/session/store';
 import { JournalTail } from '../core/session/tail';
 import { isInterrupted, livenessOf } from '../shared/presentation';
@@ -107,9 +107,8 @@ export class SessionManager extends Disposable {
 
   /** Sessions that stopped without finishing and that nothing runs now: the ones to offer for resume. */
   interrupted(): SessionEntry[] {
-    // A process that died before its first event left nothing to resume from (the engine
-    // refuses such a session): it shows as interrupted, but is not offered.
-    return this.sessions().filter((s) => isInterrupted(s.state.status, livenessOf(s)) && s.state.milestoneFile !== '');
+    // One that died before its first event shows as interrupted, but has nothing to resume from.
+    return this.sessions().filter((s) => isInterrupted(s.state.status, livenessOf(s)) && resumeRefusal(s.state) === undefined);
   }
 
   async start(file: vscode.Uri, extra: Partial<CoordinatorOptions> = {}): Promise<SessionEntry> {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { GateSummary, JournalEvent, TaskSummary } from '../../src/core/session/events';
-import { applyEvent, countTasks, emptySessionState, replay } from '../../src/core/session/state';
+import { applyEvent, countTasks, emptySessionState, replay, resumeRefusal } from '../../src/core/session/state';
 import { EventFactory } from './helpers';
 
 const SESSION = 'demo-20250101-100000-abcd';
@@ -76,6 +76,13 @@ describe('session/state', () => {
     assert.equal(s.status, 'starting');
     assert.equal(s.lastSeq, 0);
     assert.deepEqual(countTasks(s), { total: 0, completed: 0, failed: 0, skipped: 0, cancelled: 0, running: 0, pending: 0 });
+  });
+
+  it('resumeRefusal: a failed run can be resumed, a completed one or one that never started cannot', () => {
+    const failed = replay(SESSION, failedRun().events);
+    assert.equal(resumeRefusal(failed), undefined);
+    assert.equal(resumeRefusal(emptySessionState(SESSION)), 'never_started');
+    assert.equal(resumeRefusal({ ...failed, status: 'completed' }), 'completed');
   });
 
   describe('replay of a failed run', () => {

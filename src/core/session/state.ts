@@ -335,6 +335,15 @@ export function applyNewEvents(s: SessionState, events: readonly JournalEvent[])
   return added;
 }
 
+/**
+ * Why a session cannot be resumed, or undefined when it can: it completed, or its process
+ * died before the first event, which leaves nothing to resume from.
+ */
+export function resumeRefusal(s: SessionState): 'completed' | 'never_started' | undefined {
+  if (s.status === 'completed') return 'completed';
+  return s.milestoneFile ? undefined : 'never_started';
+}
+
 export function replay(sessionId: string, events: readonly JournalEvent[]): SessionState {
   const s = emptySessionState(sessionId);
   for (const e of events) applyEvent(s, e);
