@@ -96,7 +96,6 @@ export class Scheduler {
   /** Completed, but what follows waits (for its commit) until `release`. */
   private readonly held = new Set<string>();
   private readonly cancelReasons = new Map<string, string>();
-  private readonly gatesStarted = new Set<string>();
   private readonly gatesRunning = new Set<string>();
   private readonly gateResults = new Map<string, { passed: boolean; blocking: boolean }>();
   private failFastReason: string | undefined;
@@ -118,7 +117,6 @@ export class Scheduler {
       this.attempts.set(t.id, initial.attempts?.get(t.id) ?? 0);
     }
     for (const g of initial.gatesPassed ?? []) {
-      this.gatesStarted.add(g);
       this.gateResults.set(g, { passed: true, blocking: false });
     }
   }
@@ -350,7 +348,7 @@ export class Scheduler {
     }
     const allCompleted = this.plan.tasks.every((t) => this.status.get(t.id) === 'completed');
     if (allCompleted && this.failFastReason === undefined) {
-      const endGates = this.plan.gates.filter((g) => !this.gatesStarted.has(g.id));
+      const endGates = this.plan.gates.filter((g) => !this.gateStarted(g.id));
       if (endGates.length) {
         for (const g of endGates) this.startGate(g.id, out);
         return { kind: 'busy', decisions: out };
@@ -438,9 +436,13 @@ export class Scheduler {
     if (gate.after.every((d) => this.status.get(d) === 'completed' && !this.held.has(d))) this.startGate(gate.id, out);
   }
 
+  /** A gate runs once: it runs now, or it has a result (this session's, or a pass before a resume). */
+  private gateStarted(gate: string): boolean {
+    return this.gatesRunning.has(gate) || this.gateResults.has(gate);
+  }
+
   private startGate(gate: string, out: Decision[]): void {
-    if (this.gatesStarted.has(gate) || this.failFastReason !== undefined || this.stopped) return;
-    this.gatesStarted.add(gate);
+    if (this.gateStarted(gate) || this.failFastReason !== undefined || this.stopped) return;
     this.gatesRunning.add(gate);
     out.push({ kind: 'run_gate', gate });
   }
