@@ -5,6 +5,7 @@
 // the journal and the locks are closed in that order.
 import type { Milestone } from '../milestone/model';
 import type { SessionStore } from '../session/store';
+import type { EventData } from '../session/events';
 import type { AgentPool } from './agentPool';
 import type { AgentSupervisor } from './agentSupervisor';
 import type { GitSteward } from './gitSteward';
@@ -61,7 +62,7 @@ export class SessionEnding {
   }
 
   /** After a stop: the tasks were told to end; once they did (or were killed), the session is interrupted. */
-  async interrupt(reason: 'stopped' | 'signal' | 'journal_failure' | 'paused', detail: string | undefined, graceMs: number): Promise<void> {
+  async interrupt(reason: EventData['session_interrupted']['reason'], detail: string | undefined, graceMs: number): Promise<void> {
     await this.deps.dispatcher.allEnded(graceMs);
     await this.windDown();
     this.deps.recorder.record('session_interrupted', { reason, ...(detail ? { detail } : {}) });

@@ -2,6 +2,8 @@ export type MilestoneType = 'development' | 'testing' | 'deployment' | 'custom';
 export type Complexity = 'simple' | 'medium' | 'complex';
 export type AutoCommitMode = 'task' | 'threshold' | 'off';
 export type FailurePolicy = 'continue' | 'stop';
+/** `worktree`: the task runs in a worktree of its own and its result is merged; `shared`: in the milestone's integration worktree. */
+export type Isolation = 'worktree' | 'shared';
 
 export interface ToolRequirement {
   raw: string;
@@ -24,6 +26,14 @@ export interface Task {
   retries: number;
   rollback?: string;
   allowRisky: boolean;
+  /** Where the task runs; resolved from the task, the milestone's default, and the task's kind. */
+  isolation: Isolation;
+  /** Globs of the paths the task expects to change: two tasks whose globs overlap never run at once. */
+  touches: string[];
+  /** Run in a fresh worktree before the task (e.g. `npm ci`); the milestone's `setup` unless the task has its own. */
+  setup?: string;
+  /** The task's merge waits for the user's approval. */
+  review: boolean;
 }
 
 export interface QualityGate {
@@ -46,7 +56,8 @@ export interface Milestone {
   branch: string;
   executors: { min: number; max: number };
   /** `configured`: the file has a `git:` block (custom and testing milestones use git only then). */
-  git: { autoCommit: AutoCommitMode; threshold: number; push: boolean; configured: boolean };
+  /** `inPlace`: the milestone branch is checked out in the user's own working tree (and every task shares it). */
+  git: { autoCommit: AutoCommitMode; threshold: number; push: boolean; configured: boolean; inPlace: boolean };
   requires: ToolRequirement[];
   quality: QualityGate[];
   agents: Record<string, string[]>;

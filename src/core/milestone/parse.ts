@@ -5,7 +5,7 @@ import { ID_RULE, isValidId } from '../ids';
 import { parseDuration } from '../duration';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
 import { MILESTONE_SPEC, type FieldSpec } from './schema';
-import { DEFAULT_GIT_THRESHOLD, DEFAULT_STALL_AFTER_MS, type Milestone, type QualityGate, type Task, type ToolRequirement } from './model';
+import { DEFAULT_GIT_THRESHOLD, DEFAULT_STALL_AFTER_MS, type Isolation, type Milestone, type QualityGate, type Task, type ToolRequirement } from './model';
 import { suggest } from './suggest';
 
 export type PathSegment = string | number;
@@ -217,7 +217,7 @@ const asObj = (v: unknown): Obj => (v && typeof v === 'object' && !Array.isArray
 const asStrings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-function buildTask(raw: Obj, index: number): Task {
+function buildTask(raw: Obj, index: number, defaults: { isolation?: Isolation; setup?: string }): Task {
   const id = str(raw.id) ?? `#${index + 1}`;
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(asObj(raw.env))) env[k] = String(v);
@@ -229,7 +229,12 @@ function buildTask(raw: Obj, index: number): Task {
     env,
     retries: typeof raw.retries === 'number' ? raw.retries : 0,
     allowRisky: raw.allow_risky === true,
+    isolation: (str(raw.isolation) as Isolation | undefined) ?? defaults.isolation ?? (str(raw.agent) !== undefined ? 'worktree' : 'shared'),
+    touches: asStrings(raw.touches),
+    review: raw.review === true,
   };
+  const setup = str(raw.setup) ?? defaults.setup;
+  if (setup !== undefined) task.setup = setup;
   for (const k of ['description', 'run', 'agent', 'prompt', 'cwd', 'rollback'] as const) {
     const v = str(raw[k]);
     if (v !== undefined) task[k] = v;
@@ -259,6 +264,11 @@ function buildMilestone(file: string, raw: Obj): Milestone {
   const max = typeof executors.max === 'number' ? executors.max : Math.max(cpus, typeof executors.min === 'number' ? executors.min : 1);
   const agents: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(asObj(raw.agents))) agents[k] = asStrings(v);
+  const taskDefaults: { isolation?: Isolation; setup?: string } = {};
+  const isolation = str(raw.isolation) as Isolation | undefined;
+  if (isolation) taskDefaults.isolation = isolation;
+  const setup = str(raw.setup);
+  if (setup !== undefined) taskDefaults.setup = setup;
   const m: Milestone = {
     file,
     id,
@@ -272,11 +282,12 @@ function buildMilestone(file: string, raw: Obj): Milestone {
       threshold: typeof git.threshold === 'number' ? git.threshold : DEFAULT_GIT_THRESHOLD,
       push: git.push === true,
       configured: raw.git !== undefined,
+      inPlace: git.in_place === true,
     },
     requires: asStrings(raw.requires).map(parseRequirement),
     quality: (Array.isArray(raw.quality) ? raw.quality : []).map((g, i) => buildGate(asObj(g), i)),
     agents,
-    tasks: (Array.isArray(raw.tasks) ? raw.tasks : []).map((t, i) => buildTask(asObj(t), i)),
+    tasks: (Array.isArray(raw.tasks) ? raw.tasks : []).map((t, i) => buildTask(asObj(t), i, taskDefaults)),
     onFailure: (str(raw.on_failure) as Milestone['onFailure'] | undefined) ?? 'continue',
     stallAfterMs: typeof raw.stall_after === 'number' ? raw.stall_after : DEFAULT_STALL_AFTER_MS,
   };

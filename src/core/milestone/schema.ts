@@ -45,6 +45,11 @@ export const FAILURE_POLICIES = enumValues({
   stop: 'Cancel everything still running at the first failure.',
 });
 
+export const ISOLATIONS = enumValues({
+  worktree: 'Runs in a git worktree of its own, on its own branch; its result is merged into the milestone branch when it completes.',
+  shared: "Runs in the milestone's integration worktree, with the other shared tasks.",
+});
+
 const idField = (doc: string): FieldSpec => ({ type: 'string', format: 'id', doc });
 const idList = (doc: string): FieldSpec => ({ type: 'array', doc, items: idField('A task id.') });
 /**
@@ -94,6 +99,10 @@ export const TASK_SPEC: FieldSpec = identified(
     retries: { type: 'integer', minimum: 0, doc: 'How many times to retry a failed run (exponential backoff).' },
     rollback: { type: 'string', format: 'command', doc: 'Shell command that undoes this task; run in reverse order when a failed milestone is rolled back.' },
     allow_risky: { type: 'boolean', doc: 'Allow a command the safety check considers risky (e.g. `git push --force`).' },
+    isolation: { type: 'string', enum: ISOLATIONS, doc: "Where the task runs (default: the milestone's `isolation`; else `worktree` for agent tasks and `shared` for shell tasks)." },
+    touches: { type: 'array', doc: 'Globs of the paths this task changes, e.g. `src/auth/**`: two tasks whose globs overlap never run at the same time.', items: { type: 'string', format: 'path', doc: 'A glob relative to the workspace.' } },
+    setup: { type: 'string', format: 'command', doc: "Shell command run in the task's fresh worktree before the task (overrides the milestone's `setup`)." },
+    review: { type: 'boolean', doc: "The task's result is merged only once you approve it (Approve / Reject in the editor, `milestone-agents review` in the CLI)." },
   },
 );
 
@@ -139,6 +148,7 @@ export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = identified(
         auto_commit: { type: 'string', enum: AUTO_COMMIT_MODES, doc: 'When to commit automatically (default `task`).' },
         threshold: { type: 'integer', minimum: 1, doc: 'Changed-file count that triggers a commit in `threshold` mode (default 10).' },
         push: { type: 'boolean', doc: 'Push the branch to its upstream (or `origin`) at the end (default false).' },
+        in_place: { type: 'boolean', doc: 'Check out the milestone branch in your own working tree and run every task there, as before worktrees (default false: your checkout is never touched).' },
       },
     },
     requires: requirementList,
@@ -149,6 +159,8 @@ export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = identified(
       doc: 'Agent profiles: a name and the argument vector to run, with `{prompt}` where the prompt goes.',
       values: { type: 'array', doc: 'Argument vector, e.g. `["claude", "-p", "{prompt}"]`.', items: { type: 'string', doc: 'One argument.' } },
     },
+    isolation: { type: 'string', enum: ISOLATIONS, doc: 'Default isolation of the tasks (default: `worktree` for agent tasks, `shared` for shell tasks).' },
+    setup: { type: 'string', format: 'command', doc: 'Shell command run in every fresh task worktree before its task, e.g. `npm ci`, with its own log.' },
     on_failure: { type: 'string', enum: FAILURE_POLICIES, doc: 'What a task failure does to the rest (default `continue`).' },
     stall_after: { type: 'duration', doc: 'Raise an alert when a running task prints nothing for this long (default 5m).' },
     tasks: { type: 'array', doc: 'The tasks of the milestone.', items: TASK_SPEC },

@@ -8,7 +8,20 @@ export interface TaskSummary {
   /** What runs: the shell command, or the agent profile name. */
   command: string;
   retries: number;
+  /** Absent in journals written before worktrees: those tasks ran shared. */
+  isolation?: 'worktree' | 'shared';
+  review?: boolean;
 }
+
+/** What a task's branch changes against its base. */
+export interface DiffStat {
+  files: number;
+  added: number;
+  removed: number;
+}
+
+/** How a task's result left its `needs merge` (or `in review`) state. */
+export type MergeResolution = 'by_hand' | 'agent' | 'discard' | 'approve' | 'reject';
 
 export interface GateSummary {
   id: string;
@@ -19,7 +32,7 @@ export interface GateSummary {
 
 export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
 export type AgentStatus = 'idle' | 'busy' | 'terminated';
-export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes';
+export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes' | 'overlapping_changes';
 export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error';
 
 /** Payload of every journal event, by type. Task events carry the task id as `task`. */
@@ -45,7 +58,8 @@ export interface EventData {
    * stay completed). `user`: a paused session goes on.
    */
   session_resumed: { by: 'user' | 'recovery'; pid: number; requeued: string[]; reset: string[]; tasks?: TaskSummary[]; gates?: GateSummary[]; torn_line?: number };
-  session_interrupted: { reason: 'stopped' | 'signal' | 'journal_failure' | 'paused'; detail?: string };
+  /** `needs_merge`: nothing more can run until the user resolves a task's merge (or review). */
+  session_interrupted: { reason: 'stopped' | 'signal' | 'journal_failure' | 'paused' | 'needs_merge'; detail?: string };
   agent_registered: { agent: string; kind: AgentKind; startup_ms: number; subscriptions: string[] };
   agent_state_changed: { agent: string; status: AgentStatus; current_task: string | null };
   agent_terminated: { agent: string; reason: 'scaled_down' | 'crashed' | 'unresponsive'; detail?: string };
@@ -74,10 +88,26 @@ export interface EventData {
   quality_gate_started: { gate: string; pid: number };
   quality_gate_passed: { gate: string; duration_ms: number };
   quality_gate_failed: { gate: string; duration_ms: number; exit_code: number | null; blocking: boolean; message: string };
-  git_branch_ready: { branch: string; base_commit: string; created: boolean; repository: string };
+  /**
+   * `worktree`: where the milestone branch is checked out and integrated (absent in place,
+   * where it is the user's own working tree).
+   */
+  git_branch_ready: { branch: string; base_commit: string; created: boolean; repository: string; worktree?: string };
+  /** A worktree for a task (or `task: null`, the integration worktree) exists; `reused`: a resume found it. */
+  worktree_created: { task: string | null; path: string; branch: string; base: string; reused: boolean; port: number | null; duration_ms: number };
+  worktree_removed: { task: string | null; path: string; branch: string };
+  /** The task's result is on the milestone branch. `none`: it changed nothing. */
+  task_merged: { task: string; sha: string; strategy: 'fast-forward' | 'rebase' | 'merge' | 'none'; changes: DiffStat };
+  /** Merging the task's branch conflicts: nothing of either side is lost, the task needs a merge. */
+  merge_conflict: { task: string; branch: string; files: string[]; changes: DiffStat };
+  /** The task's result waits for the user's approval (`review: true`). */
+  review_requested: { task: string; branch: string; changes: DiffStat };
+  merge_resolution: { task: string; how: MergeResolution };
+  /** The result was discarded; its commits stay reachable from `ref`. */
+  merge_discarded: { task: string; ref: string; sha: string };
   git_unavailable: { reason: string };
   auto_commit: { sha: string; files: number; message: string; reason: 'task' | 'threshold' | 'final'; task?: string };
-  git_conflict: { kind: 'unmerged' | 'merge' | 'rebase' | 'diverged'; detail: string };
+  git_conflict: { kind: 'unmerged' | 'merge' | 'rebase' | 'diverged' | 'branch_moved'; detail: string };
   git_pushed: { remote: string; branch: string };
   git_error: { operation: string; message: string };
   safety_warning: { kind: 'complexity' | 'over_engineering'; message: string; task?: string };
@@ -112,6 +142,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'task_reset',
   'dependency_issues', 'quality_gate_started', 'quality_gate_passed', 'quality_gate_failed',
   'git_branch_ready', 'git_unavailable', 'auto_commit', 'git_conflict', 'git_pushed', 'git_error',
+  'worktree_created', 'worktree_removed', 'task_merged', 'merge_conflict', 'review_requested', 'merge_resolution', 'merge_discarded',
   'safety_warning', 'alert', 'progress', 'rollback_started', 'rollback_step', 'rollback_completed',
   'milestone_completed', 'milestone_failed',
 ];

@@ -1,8 +1,16 @@
 import type { Diagnostic } from '../milestone/diagnostics';
 import { creditsOf } from './agentWork';
-import type { AgentKind, AgentStatus, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
+import type { AgentKind, AgentStatus, DiffStat, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
 
-export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled';
+/**
+ * `needs_merge`: the task completed but its result conflicts with the milestone branch;
+ * `in_review`: it completed and its merge waits for the user's approval. Neither is over:
+ * the task's dependents wait until its result is merged (or discarded).
+ */
+export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'needs_merge' | 'in_review';
+
+/** The task's result waits for the user. */
+export const AWAITING_USER_STATUSES: ReadonlySet<TaskStatus> = new Set(['needs_merge', 'in_review']);
 
 /** A task in one of these statuses is over: nothing runs it unless it is retried. */
 export const FINISHED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set(['completed', 'failed', 'skipped', 'cancelled']);
@@ -30,6 +38,22 @@ export interface TaskState {
   message: string | null;
   /** The failed dependency that made this task skip. */
   blockedBy: string | null;
+  isolation: 'worktree' | 'shared';
+  review: boolean;
+  /** The task's own worktree while it exists (`removed` once cleaned up). */
+  worktree: { path: string; branch: string; base: string; port: number | null; removed: boolean } | null;
+  /** What became of the task's result. */
+  merge: TaskMerge | null;
+}
+
+export interface TaskMerge {
+  state: 'merged' | 'conflict' | 'review' | 'discarded' | 'resolving';
+  changes: DiffStat | null;
+  /** Conflicting files, while the state is `conflict`. */
+  files: string[];
+  sha: string | null;
+  /** Where a discarded result's commits stay reachable. */
+  ref: string | null;
 }
 
 export interface AgentState {
@@ -71,6 +95,8 @@ export interface SessionState {
   gates: Map<string, GateState>;
   branch: string | null;
   baseCommit: string | null;
+  /** Where the milestone branch is integrated; null in place or without git. */
+  integration: { path: string; removed: boolean } | null;
   commits: { sha: string; message: string; files: number; task?: string }[];
   issues: Diagnostic[];
   alerts: (EventData['alert'] & { at: string })[];
@@ -100,6 +126,7 @@ export function emptySessionState(id: string): SessionState {
     gates: new Map(),
     branch: null,
     baseCommit: null,
+    integration: null,
     commits: [],
     issues: [],
     alerts: [],
@@ -128,7 +155,15 @@ function newTask(t: TaskSummary): TaskState {
     exitCode: null,
     message: null,
     blockedBy: null,
+    isolation: t.isolation ?? 'shared',
+    review: t.review === true,
+    worktree: null,
+    merge: null,
   };
+}
+
+function setMerge(task: TaskState, merge: Partial<TaskMerge> & { state: TaskMerge['state'] }): void {
+  task.merge = { changes: task.merge?.changes ?? null, files: [], sha: null, ref: null, ...merge };
 }
 
 const since = (from: string | null, to: string): number => (from ? Math.max(0, Date.parse(to) - Date.parse(from)) : 0);
@@ -172,7 +207,7 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
         const old = s.tasks;
         s.tasks = new Map(e.data.tasks.map((t) => {
           const prev = old.get(t.id);
-          return [t.id, prev ? { ...prev, title: t.title, dependsOn: t.depends_on, kind: t.kind, command: t.command } : newTask(t)];
+          return [t.id, prev ? { ...prev, title: t.title, dependsOn: t.depends_on, kind: t.kind, command: t.command, isolation: t.isolation ?? 'shared', review: t.review === true } : newTask(t)];
         }));
         s.taskOrder = e.data.tasks.map((t) => t.id);
       }
@@ -278,6 +313,46 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
     case 'git_branch_ready':
       s.branch = e.data.branch;
       s.baseCommit = e.data.base_commit;
+      s.integration = e.data.worktree ? { path: e.data.worktree, removed: false } : null;
+      break;
+    case 'worktree_created':
+      if (e.data.task === null) s.integration = { path: e.data.path, removed: false };
+      else if (task) task.worktree = { path: e.data.path, branch: e.data.branch, base: e.data.base, port: e.data.port, removed: false };
+      break;
+    case 'worktree_removed':
+      if (e.data.task === null && s.integration) s.integration.removed = true;
+      else if (task?.worktree) task.worktree.removed = true;
+      break;
+    case 'task_merged':
+      if (task) {
+        task.status = 'completed';
+        setMerge(task, { state: 'merged', changes: e.data.changes, sha: e.data.sha });
+      }
+      break;
+    case 'merge_conflict':
+      if (task) {
+        task.status = 'needs_merge';
+        setMerge(task, { state: 'conflict', changes: e.data.changes, files: e.data.files });
+      }
+      break;
+    case 'review_requested':
+      if (task) {
+        task.status = 'in_review';
+        setMerge(task, { state: 'review', changes: e.data.changes });
+      }
+      break;
+    case 'merge_resolution':
+      // The agent's run shows as its own task events; the other ways merge (or discard) next.
+      if (task && e.data.how !== 'agent') {
+        task.status = 'completed';
+        setMerge(task, { state: 'resolving' });
+      }
+      break;
+    case 'merge_discarded':
+      if (task) {
+        task.status = 'completed';
+        setMerge(task, { state: 'discarded', ref: e.data.ref, sha: e.data.sha });
+      }
       break;
     case 'auto_commit':
       s.commits.push({ sha: e.data.sha, message: e.data.message, files: e.data.files, ...(e.data.task ? { task: e.data.task } : {}) });
