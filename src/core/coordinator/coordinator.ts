@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { AgentToCoordinator, EmittedEvent } from '../agents/messages';
 import type { Milestone, Task } from '../milestone/model';
-import type { EventData, JournalEvent } from '../session/events';
+import type { EventData, JournalEvent, MergeResolution } from '../session/events';
 import type { JournalFailedError } from '../session/journal';
 import type { SessionPaths } from '../session/layout';
 import type { SessionState } from '../session/state';
@@ -12,7 +12,7 @@ import { AgentSupervisor } from './agentSupervisor';
 import { ExecutorScaling } from './executorScaling';
 import { GateRunner } from './gates';
 import { GitSteward } from './gitSteward';
-import type { CoordinatorOptions, SessionOutcome } from './options';
+import type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 import { Lifecycle, pauseFor } from './phase';
 import { gateSpec, rollbackSpec, taskSpec, type SpecContext } from './processSpecs';
 import { Recorder, type Disposable } from './recorder';
@@ -22,7 +22,7 @@ import { openNewSession, openResumedSession, type OpenedSession } from './sessio
 import { TaskDispatch } from './taskDispatch';
 import { KeyedTimers } from '../keyedTimers';
 
-export type { CoordinatorOptions, SessionOutcome } from './options';
+export type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 export { MilestoneInvalidError, PreconditionError } from './errors';
 export { findResumableSession } from './sessionOpening';
 
@@ -262,6 +262,17 @@ export class Coordinator {
     this.apply(this.scheduler.stop());
     await this.ending.interrupt(reason, detail, this.specContext.graceMs + 2000);
     return this.done;
+  }
+
+  /**
+   * Resolves a task that needs a merge (`by_hand`: its conflict was resolved in its
+   * worktree; `agent`: run its agent again to resolve it; `discard`) or waits for review
+   * (`approve`, `reject`). Refused, with the reason, when the task is not in that state.
+   */
+  async resolveMerge(task: string, how: MergeResolution): Promise<ResolveAnswer> {
+    void task;
+    void how;
+    return { ok: false, message: 'not yet' };
   }
 
   /** Terminates an agent's worker as a crash would (the agent is then replaced). */

@@ -1,4 +1,6 @@
 // What a front end (the CLI, the editor) can ask of a run, and what it gets back.
+import type { MergeResolution } from '../session/events';
+
 export interface CoordinatorOptions {
   /** dist/worker.js: resolved by the caller relative to its own install, never the workspace. */
   workerScript: string;
@@ -26,6 +28,10 @@ export interface CoordinatorOptions {
   exitWhenPaused?: boolean;
   /** Environment for tasks; defaults to this process's. */
   env?: Record<string, string | undefined>;
+  /** Where task worktrees go (default: ~/.cache/milestone-agents/worktrees/<repository>); never inside the workspace. */
+  worktreesDir?: string;
+  /** A resumed session first resolves these tasks' merges (or reviews), as `resolveMerge` would. */
+  resolutions?: readonly { task: string; how: MergeResolution }[];
   heartbeatMs?: number;
   unresponsiveAfterMs?: number;
   retryBaseMs?: number;
@@ -42,3 +48,6 @@ export interface SessionOutcome {
   exitCode: 0 | 1 | 3;
   reason: string;
 }
+
+/** The answer to a resolution: refused ones say why, in a sentence for the user. */
+export type ResolveAnswer = { ok: true } | { ok: false; message: string };
