@@ -48,3 +48,33 @@ export function shownStatus(status: SessionStatus, liveness: Liveness): SessionS
 export function completedPercent(c: { completed: number; total: number }): number {
   return c.total ? Math.round((c.completed / c.total) * 100) : 0;
 }
+
+/** A task's status in words: `needs merge`, `in review`, or the status itself. */
+export function taskStatusLabel(status: string): string {
+  return status === 'needs_merge' ? 'needs merge' : status === 'in_review' ? 'in review' : status;
+}
+
+/** `3 files +12 −4`: what a task's branch changes against its base. */
+export function changesText(c: { files: number; added: number; removed: number } | null | undefined): string {
+  if (!c) return '';
+  return `${c.files} file${c.files === 1 ? '' : 's'} +${c.added} −${c.removed}`;
+}
+
+/** Where a task's result is, in a few words, for tooltips and the dashboard. */
+export function mergeStateText(merge: { state: string; files: readonly string[]; sha: string | null; ref: string | null } | null | undefined): string {
+  if (!merge) return '';
+  switch (merge.state) {
+    case 'merged':
+      return merge.sha ? `merged (${merge.sha.slice(0, 7)})` : 'merged';
+    case 'conflict':
+      return merge.files.length ? `conflicts in ${merge.files.join(', ')}` : 'conflicts with the milestone branch';
+    case 'review':
+      return 'waits for review';
+    case 'resolving':
+      return 'being merged';
+    case 'discarded':
+      return merge.ref ? `discarded (kept at ${merge.ref})` : 'discarded';
+    default:
+      return merge.state;
+  }
+}

@@ -3,8 +3,8 @@
 import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { WORK_UNIT } from '../../core/session/agentWork';
-import { countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
-import { byAgentOrder, completedPercent, isInterrupted, shownStatus, type Liveness } from '../../shared/presentation';
+import { AWAITING_USER_STATUSES, countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+import { byAgentOrder, changesText, completedPercent, isInterrupted, mergeStateText, shownStatus, taskStatusLabel, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
 
@@ -17,6 +17,11 @@ export interface SessionNode {
   tooltip: string;
   status: SessionStatus;
   liveness: Liveness;
+  /**
+   * `session.<status>.<liveness>`, and `.take` once a session that integrated its branch in
+   * a worktree of its own has ended: its branch can be checked out or merged.
+   */
+  contextValue: string;
 }
 
 export interface AgentNode {
@@ -50,11 +55,54 @@ export interface TaskNode {
   label: string;
   description: string;
   tooltip: string;
-  /** Drives the inline actions through `viewItem`: `task.<status>.live` or `task.<status>`. */
+  /**
+   * Drives the inline actions through `viewItem`: `task.<status>`, then `.live` when this
+   * window runs the session, `.merge` when its result waits for the user and this window
+   * may resolve it (it does not run elsewhere), `.agent` for an agent task, `.diff` when
+   * there are changes to review.
+   */
+  contextValue: string;
+  /** Files that conflict, shown under the task while its merge waits. */
+  conflicts: string[];
+}
+
+/** A file whose merge conflicts, under its task. */
+export interface ConflictNode {
+  kind: 'conflict';
+  key: string;
+  sessionId: string;
+  taskId: string;
+  /** Relative to the task's worktree. */
+  file: string;
+  label: string;
+  description: string;
+  tooltip: string;
+  /** `conflict`, and `.merge` when this window may resolve it. */
   contextValue: string;
 }
 
-export type TreeNode = SessionNode | AgentNode | GroupNode | TaskNode;
+export type TreeNode = SessionNode | AgentNode | GroupNode | TaskNode | ConflictNode;
+
+/** The session ended (not only stopped for now) and its branch lives in an integration worktree: the user can take it. */
+export function canTakeBranch(s: SessionState, liveness: Liveness): boolean {
+  return liveness !== 'here' && liveness !== 'elsewhere' && s.integration !== null && s.branch !== null && (s.status === 'completed' || s.status === 'failed' || s.status === 'interrupted');
+}
+
+/** Tasks whose result waits for the user, by state. */
+function awaiting(s: SessionState): { merge: number; review: number } {
+  let merge = 0;
+  let review = 0;
+  for (const t of s.tasks.values()) {
+    if (t.status === 'needs_merge') merge++;
+    else if (t.status === 'in_review') review++;
+  }
+  return { merge, review };
+}
+
+function awaitingText(s: SessionState): string {
+  const a = awaiting(s);
+  return [a.merge ? `${a.merge} need${a.merge === 1 ? 's' : ''} merge` : '', a.review ? `${a.review} in review` : ''].filter(Boolean).join(' · ');
+}
 
 export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
   const c = countTasks(s);
@@ -67,17 +115,21 @@ export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
     `Status: ${statusText}${s.pauseReason ? ` — ${s.pauseReason}` : ''}`,
     `Tasks: ${c.completed} completed, ${c.failed} failed, ${c.skipped + c.cancelled} not run, ${c.running} running, of ${c.total}`,
     s.branch ? `Branch: ${s.branch} (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : '',
+    s.integration ? `Integrated in: ${s.integration.path}${s.integration.removed ? ' (removed)' : ''}` : '',
+    awaitingText(s) ? `Waiting for you: ${awaitingText(s)}` : '',
     s.result ? `Result: ${s.result.reason}` : '',
   ].filter(Boolean);
+  const waiting = awaitingText(s);
   return {
     kind: 'session',
     key: `session:${s.id}`,
     sessionId: s.id,
     label: s.title || s.milestoneId || s.id,
-    description: `${statusText} · ${c.completed}/${c.total} · ${percent}%${s.branch ? ` · ${s.branch}` : ''}`,
+    description: `${statusText} · ${c.completed}/${c.total} · ${percent}%${waiting ? ` · ${waiting}` : ''}${s.branch ? ` · ${s.branch}` : ''}`,
     tooltip: tooltip.join('\n'),
     status,
     liveness,
+    contextValue: `session.${status}.${liveness}${canTakeBranch(s, liveness) ? '.take' : ''}`,
   };
 }
 
@@ -116,20 +168,43 @@ export function agentNode(s: SessionState, live: AgentState, halted = false): Ag
   };
 }
 
-export function taskNode(s: SessionState, t: TaskState, live: boolean, halted = false): TaskNode {
+/** There is something to compare: a branch or a commit the task's result is on. */
+export function hasChanges(t: TaskState): boolean {
+  if (t.merge?.changes?.files === 0) return false;
+  return t.merge?.sha != null || (t.worktree !== null && (t.status === 'needs_merge' || t.status === 'in_review' || t.merge !== null));
+}
+
+export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halted = false): TaskNode {
+  const live = liveness === 'here';
   const status = halted && t.status === 'running' ? 'interrupted' : t.status;
   const running = status === 'running' && t.startedAt ? Date.now() - Date.parse(t.startedAt) : undefined;
   const duration = running !== undefined ? formatDuration(running) : t.durationMs !== null ? formatDuration(t.durationMs) : '';
-  const parts = [status, duration, t.attempts > 1 ? `attempt ${t.attempts}` : '', t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : ''].filter(Boolean);
+  const waits = AWAITING_USER_STATUSES.has(t.status);
+  const merged = t.status === 'completed' && t.merge?.state === 'discarded' ? 'discarded' : t.status === 'completed' && t.merge?.state === 'resolving' ? 'merging' : '';
+  const parts = [
+    taskStatusLabel(status),
+    waits ? '' : duration,
+    t.attempts > 1 ? `attempt ${t.attempts}` : '',
+    t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : '',
+    merged,
+    t.merge?.changes && t.merge.changes.files > 0 ? changesText(t.merge.changes) : '',
+  ].filter(Boolean);
   const tooltip = [
     `${t.title} (${t.id})`,
-    `Status: ${status}`,
+    `Status: ${taskStatusLabel(status)}`,
     t.command ? `${t.kind === 'agent' ? 'Agent' : 'Runs'}: ${t.command}` : '',
     t.dependsOn.length ? `Depends on: ${t.dependsOn.join(', ')}` : '',
     t.agent ? `Executor: ${t.agent}` : '',
     t.attempts ? `Attempts: ${t.attempts}` : '',
+    `Isolation: ${t.isolation === 'worktree' ? 'a worktree of its own' : 'shared'}${t.review ? ', reviewed before merge' : ''}`,
+    t.worktree ? `Branch: ${t.worktree.branch}` : '',
+    t.worktree ? `Worktree: ${t.worktree.path}${t.worktree.removed ? ' (removed)' : ''}` : '',
+    t.merge?.changes ? `Changes: ${changesText(t.merge.changes)}` : '',
+    t.merge ? `Merge: ${mergeStateText(t.merge)}` : '',
     t.message && t.status !== 'completed' ? `Last: ${t.message}` : '',
   ].filter(Boolean);
+  const resolvable = waits && liveness !== 'elsewhere';
+  const conflicts = t.status === 'needs_merge' && t.merge?.state === 'conflict' ? t.merge.files : [];
   return {
     kind: 'task',
     key: `task:${s.id}:${t.id}`,
@@ -139,8 +214,30 @@ export function taskNode(s: SessionState, t: TaskState, live: boolean, halted = 
     label: t.id === t.title ? t.id : `${t.id} — ${t.title}`,
     description: parts.join(' · '),
     tooltip: tooltip.join('\n'),
-    contextValue: `task.${status}${live ? '.live' : ''}`,
+    contextValue: `task.${status}${live ? '.live' : ''}${resolvable ? '.merge' : ''}${t.kind === 'agent' ? '.agent' : ''}${hasChanges(t) ? '.diff' : ''}`,
+    conflicts,
   };
+}
+
+function conflictNode(s: SessionState, t: TaskState, file: string, liveness: Liveness): ConflictNode {
+  const slash = file.lastIndexOf('/');
+  return {
+    kind: 'conflict',
+    key: `conflict:${s.id}:${t.id}:${file}`,
+    sessionId: s.id,
+    taskId: t.id,
+    file,
+    label: slash >= 0 ? file.slice(slash + 1) : file,
+    description: slash >= 0 ? `${file.slice(0, slash)} · conflict` : 'conflict',
+    tooltip: `${file} conflicts between task "${t.id}" (${t.worktree?.branch ?? 'its branch'}) and ${s.branch ?? 'the milestone branch'}.\nOpen it in the merge editor, save the result, then Mark Resolved.`,
+    contextValue: `conflict${liveness !== 'elsewhere' ? '.merge' : ''}`,
+  };
+}
+
+/** The tasks waiting for the user first (they hold up their dependents), then the others in file order. */
+function tasksInOrder(s: SessionState): TaskState[] {
+  const all = s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t !== undefined);
+  return [...all.filter((t) => AWAITING_USER_STATUSES.has(t.status)), ...all.filter((t) => !AWAITING_USER_STATUSES.has(t.status))];
 }
 
 /** Children of a node; the roots when `parent` is undefined. */
@@ -149,7 +246,6 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
   const entry = sessions.find((s) => s.state.id === parent.sessionId);
   if (!entry) return [];
   const s = entry.state;
-  const live = entry.liveness === 'here';
   const halted = isInterrupted(s.status, entry.liveness);
   switch (parent.kind) {
     case 'session': {
@@ -157,13 +253,17 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
       const c = countTasks(s);
       return [
         ...agents.map((a) => agentNode(s, a, halted)),
-        { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: `${c.completed}/${c.total} completed${c.failed ? ` · ${c.failed} failed` : ''}${c.running ? ` · ${c.running} running` : ''}` },
+        { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: `${c.completed}/${c.total} completed${c.failed ? ` · ${c.failed} failed` : ''}${c.running ? ` · ${c.running} running` : ''}${awaitingText(s) ? ` · ${awaitingText(s)}` : ''}` },
       ];
     }
     case 'agent':
-      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, live, halted));
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, entry.liveness, halted));
     case 'group':
-      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t !== undefined).map((t) => taskNode(s, t, live, halted));
+      return tasksInOrder(s).map((t) => taskNode(s, t, entry.liveness, halted));
+    case 'task': {
+      const t = s.tasks.get(parent.taskId);
+      return t && t.status === 'needs_merge' && t.merge?.state === 'conflict' ? t.merge.files.map((f) => conflictNode(s, t, f, entry.liveness)) : [];
+    }
     default:
       return [];
   }

@@ -16,6 +16,8 @@ const TASK_ICONS: Record<string, [string, string?]> = {
   skipped: ['circle-slash', 'disabledForeground'],
   cancelled: ['close', 'disabledForeground'],
   interrupted: ['debug-disconnect', 'charts.yellow'],
+  needs_merge: ['git-merge', 'charts.orange'],
+  in_review: ['eye', 'charts.purple'],
 };
 
 const AGENT_ICONS: Record<string, string> = {
@@ -115,6 +117,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
     item.iconPath = look.icon;
     item.contextValue = look.contextValue;
     if (node.kind === 'task') item.command = { command: 'milestones.openTaskLog', title: 'Open Task Log', arguments: [node] };
+    if (node.kind === 'conflict') item.command = { command: 'milestones.openConflict', title: 'Open Conflict in Merge Editor', arguments: [node] };
     return item;
   }
 
@@ -126,7 +129,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
         return {
           collapsible: node.sessionId === this.sessions.current()?.id ? Expanded : Collapsed,
           icon: icon(SESSION_ICONS[node.status] ?? ['circle-outline']),
-          contextValue: `session.${node.status}.${node.liveness}`,
+          contextValue: node.contextValue,
         };
       case 'agent': {
         const color = node.status === 'busy' ? 'charts.blue' : node.status === 'terminated' ? 'disabledForeground' : node.health === 'degraded' ? 'charts.yellow' : 'testing.iconPassed';
@@ -135,7 +138,9 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
       case 'group':
         return { collapsible: Expanded, icon: icon(['list-tree']), contextValue: 'tasks' };
       case 'task':
-        return { collapsible: None, icon: icon(TASK_ICONS[node.status] ?? ['circle-outline']), contextValue: node.contextValue };
+        return { collapsible: node.conflicts.length ? Expanded : None, icon: icon(TASK_ICONS[node.status] ?? ['circle-outline']), contextValue: node.contextValue };
+      case 'conflict':
+        return { collapsible: None, icon: icon(['diff', 'charts.orange']), contextValue: node.contextValue };
     }
   }
 }
