@@ -2,22 +2,26 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { DirtyWorkingTreeError, MilestoneInvalidError, PreconditionError } from '../core/coordinator/errors';
+import type { CoordinatorOptions } from '../core/coordinator/options';
 import { isValidId, ID_RULE } from '../core/ids';
 import { parseMilestoneText } from '../core/milestone/parse';
 import { validateMilestoneFile } from '../core/milestone/validate';
 import { isMilestoneFile } from '../core/milestone/workspace';
 import { SessionLockedError } from '../core/session/lock';
 import type { Ctx } from './ctx';
-import type { TaskNode, TreeNode } from './model/treeModel';
+import { mergeCommandTable, type MergeHelpers } from './mergeCommands';
+import type { ConflictNode, TaskNode, TreeNode } from './model/treeModel';
 import type { SessionEntry } from './sessionManager';
 import { Settings } from './settings';
 import { milestoneTemplate } from './template';
+import { taskStatusLabel } from '../shared/presentation';
 import { Dashboard } from './views/dashboard';
 import { findMilestoneFiles, type MilestoneFileNode } from './views/milestonesTree';
 
 type Handler = (...args: unknown[]) => unknown;
 
-const isTaskNode = (v: unknown): v is TaskNode => typeof v === 'object' && v !== null && (v as TreeNode).kind === 'task';
+/** A task's row, or a row under it (a conflicted file): either names the task. */
+const isTaskNode = (v: unknown): v is TaskNode | ConflictNode => typeof v === 'object' && v !== null && ((v as TreeNode).kind === 'task' || (v as TreeNode).kind === 'conflict');
 const isFileNode = (v: unknown): v is MilestoneFileNode => typeof v === 'object' && v !== null && (v as MilestoneFileNode).uri instanceof vscode.Uri && 'tasks' in v;
 
 /** Nothing runs in Restricted Mode: say so, and offer the way out. */
@@ -70,11 +74,11 @@ async function pickTask(ctx: Ctx, arg: unknown, statuses: readonly string[], pla
   }
   const tasks = session.state.taskOrder.map((id) => session.state.tasks.get(id)).filter((t) => t && statuses.includes(t.status));
   if (tasks.length === 0) {
-    void vscode.window.showInformationMessage(`No task of "${session.state.title}" is ${statuses.join(' or ')}.`);
+    void vscode.window.showInformationMessage(`No task of "${session.state.title}" is ${statuses.map(taskStatusLabel).join(' or ')}.`);
     return undefined;
   }
   const picked = await vscode.window.showQuickPick(
-    tasks.map((t) => ({ label: t!.id, description: `${t!.status}${t!.title !== t!.id ? ` · ${t!.title}` : ''}`, detail: t!.message ?? undefined })),
+    tasks.map((t) => ({ label: t!.id, description: `${taskStatusLabel(t!.status)}${t!.title !== t!.id ? ` · ${t!.title}` : ''}`, detail: t!.message ?? undefined })),
     { placeHolder },
   );
   return picked ? { session, task: picked.label } : undefined;
@@ -117,9 +121,9 @@ async function reportStartError(ctx: Ctx, err: unknown, uri: vscode.Uri): Promis
   void vscode.window.showErrorMessage(`Could not start the milestone: ${(err as Error).message}`, 'Show Log').then((c) => c && ctx.log.show());
 }
 
-async function resumeSession(ctx: Ctx, session: SessionEntry): Promise<void> {
+async function resumeSession(ctx: Ctx, session: SessionEntry, extra: Partial<CoordinatorOptions> = {}): Promise<void> {
   try {
-    await ctx.sessions.resume(session);
+    await ctx.sessions.resume(session, extra);
     void vscode.commands.executeCommand('milestones.agents.focus');
   } catch (err) {
     await reportStartError(ctx, err, vscode.Uri.file(session.state.milestoneFile || session.workspace));
@@ -214,6 +218,15 @@ async function validate(ctx: Ctx, arg: unknown): Promise<void> {
   if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
 }
 
+/** What the merge commands (mergeCommands.ts) share with these. */
+export function mergeHelpers(ctx: Ctx): MergeHelpers {
+  return {
+    pickTask: (arg, statuses, placeHolder) => pickTask(ctx, arg, statuses, placeHolder),
+    resume: (session, extra) => resumeSession(ctx, session, extra),
+    requireTrust,
+  };
+}
+
 /** Every contributed command and its handler, built over the one context object. */
 export function commandTable(ctx: Ctx): Record<string, Handler> {
   const owned = async (placeHolder: string): Promise<SessionEntry | undefined> => {
@@ -254,11 +267,11 @@ export function commandTable(ctx: Ctx): Record<string, Handler> {
       if (picked) cancelTask(picked.session, picked.task);
     },
     'milestones.openTaskLog': async (arg?: unknown) => {
-      const picked = await pickTask(ctx, arg, ['running', 'completed', 'failed', 'retrying', 'cancelled'], 'Open the log of which task?');
+      const picked = await pickTask(ctx, arg, ['running', 'completed', 'failed', 'retrying', 'cancelled', 'needs_merge', 'in_review'], 'Open the log of which task?');
       if (picked) await openTaskLog(picked.session, picked.task);
     },
     'milestones.revealTask': async (arg?: unknown) => {
-      const picked = await pickTask(ctx, arg, ['pending', 'queued', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled'], 'Reveal which task?');
+      const picked = await pickTask(ctx, arg, ['pending', 'queued', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled', 'needs_merge', 'in_review'], 'Reveal which task?');
       if (picked) await revealTask(picked.session, picked.task);
     },
     'milestones.showDashboard': (arg?: unknown) => {
@@ -271,5 +284,6 @@ export function commandTable(ctx: Ctx): Record<string, Handler> {
     'milestones.refresh': () => ctx.milestonesView.refresh(),
     'milestones.showOutput': () => ctx.log.show(),
     'milestones.restartLanguageServer': () => ctx.languageClient.restart(),
+    ...mergeCommandTable(ctx, mergeHelpers(ctx)),
   };
 }

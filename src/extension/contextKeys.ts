@@ -1,6 +1,8 @@
 import * as vscode from 'vscode';
 import { Disposable } from './lifecycle';
+import { canTakeBranch, hasChanges } from './model/treeModel';
 import type { SessionManager } from './sessionManager';
+import { livenessOf } from '../shared/presentation';
 import type { MilestonesTreeProvider } from './views/milestonesTree';
 
 /** The `milestones.*` context keys behind the `when` clauses, kept in step with the sessions. */
@@ -32,6 +34,12 @@ export class ContextKeys extends Disposable {
     this.set('milestones.paused', running.some((s) => s.coordinator?.isPaused));
     this.set('milestones.hasSession', current !== undefined);
     this.set('milestones.hasInterrupted', this.sessions.interrupted().length > 0);
-    this.set('milestones.hasFailedTask', [...(current?.state.tasks.values() ?? [])].some((t) => t.status === 'failed' || t.status === 'cancelled' || t.status === 'skipped'));
+    const tasks = [...(current?.state.tasks.values() ?? [])];
+    this.set('milestones.hasFailedTask', tasks.some((t) => t.status === 'failed' || t.status === 'cancelled' || t.status === 'skipped'));
+    this.set('milestones.hasNeedsMerge', tasks.some((t) => t.status === 'needs_merge'));
+    this.set('milestones.hasAgentNeedsMerge', tasks.some((t) => t.status === 'needs_merge' && t.kind === 'agent'));
+    this.set('milestones.hasInReview', tasks.some((t) => t.status === 'in_review'));
+    this.set('milestones.hasReviewable', tasks.some(hasChanges));
+    this.set('milestones.canTakeBranch', this.sessions.sessions().some((s) => canTakeBranch(s.state, livenessOf(s))));
   }
 }

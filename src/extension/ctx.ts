@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { GitLink } from './gitLink';
 import type { MilestoneLanguageClient } from './languageClient';
 import type { SessionManager } from './sessionManager';
 import type { DashboardActions } from './views/dashboard';
@@ -8,6 +9,7 @@ import type { MilestonesTreeProvider } from './views/milestonesTree';
 export interface Ctx {
   extension: vscode.ExtensionContext;
   log: vscode.LogOutputChannel;
+  git: GitLink;
   sessions: SessionManager;
   milestonesView: MilestonesTreeProvider;
   languageClient: MilestoneLanguageClient;

@@ -1,10 +1,14 @@
 import * as vscode from 'vscode';
-import { commandTable, cancelTask, openTaskLog, retryTask } from './commands';
+import { commandTable, cancelTask, mergeHelpers, openTaskLog, retryTask } from './commands';
 import { ContextKeys } from './contextKeys';
 import type { Ctx } from './ctx';
+import { GitContentProvider, GIT_CONTENT_SCHEME } from './gitContent';
 import { GitLink } from './gitLink';
 import { MilestoneLanguageClient } from './languageClient';
+import { openConflict, resolveTask, reviewChanges } from './mergeCommands';
 import { SessionManager } from './sessionManager';
+import { SessionNotices } from './sessionNotices';
+import { Settings } from './settings';
 import { AgentsTreeProvider } from './views/agentsTree';
 import { Dashboard, DASHBOARD_VIEW_TYPE } from './views/dashboard';
 import { MilestonesTreeProvider } from './views/milestonesTree';
@@ -30,6 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const ctx: Ctx = {
     extension: context,
     log,
+    git,
     sessions,
     milestonesView,
     languageClient,
@@ -37,10 +42,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       openLog: (s, task) => openTaskLog(s, task),
       retryTask: (s, task) => retryTask(ctx, s, task),
       cancelTask: (s, task) => cancelTask(s, task),
+      resolve: (s, task, how) => resolveTask(ctx, mergeHelpers(ctx), s, task, how),
+      openConflict: (s, task) => openConflict(ctx, mergeHelpers(ctx), s, task),
+      reviewChanges: (s, task) => reviewChanges(ctx, s, task),
     },
   };
 
   const agentsTree = new AgentsTreeProvider(sessions);
+  const notices = new SessionNotices(ctx, mergeHelpers(ctx));
   context.subscriptions.push(
     agentsTree,
     vscode.window.createTreeView('milestones.agents', { treeDataProvider: agentsTree, showCollapseAll: true }),
@@ -48,6 +57,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     new StatusBar(sessions),
     new RuntimeDiagnostics(sessions),
     new ContextKeys(sessions, milestonesView),
+    notices,
+    vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(() => new Settings().gitPath ?? git.gitPath)),
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state: unknown) => {
         await ctx.sessions.scanned;
@@ -58,25 +69,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   for (const [id, handler] of Object.entries(commandTable(ctx))) context.subscriptions.push(vscode.commands.registerCommand(id, handler));
 
   context.subscriptions.push(
-    sessions.onDidFinish(({ session, outcome }) => {
-      const c = countTasks(session.state);
-      const title = session.state.title || session.state.milestoneId;
-      const actions = ['Show Dashboard', 'Open Log'];
-      const show = outcome.status === 'completed'
-        ? vscode.window.showInformationMessage(`Milestone "${title}" completed: ${c.completed}/${c.total} tasks.`, ...actions)
-        : outcome.status === 'failed'
-          ? vscode.window.showErrorMessage(`Milestone "${title}" failed: ${outcome.reason}.`, ...actions)
-          : vscode.window.showWarningMessage(`Milestone "${title}" stopped (${outcome.reason}); it can be resumed.`, 'Resume', ...actions);
-      void show.then(async (choice) => {
-        if (choice === 'Show Dashboard') await vscode.commands.executeCommand('milestones.showDashboard');
-        if (choice === 'Resume') await vscode.commands.executeCommand('milestones.resumeInterrupted');
-        if (choice === 'Open Log') {
-          const failed = [...session.state.tasks.values()].find((t) => t.status === 'failed');
-          if (failed) await openTaskLog(session, failed.id);
-          else log.show();
-        }
-      });
-    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => {
       log.info('Workspace trusted: milestones can run now.');
       void languageClient?.restart();
@@ -87,14 +79,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   await git.connect();
   await sessions.scan(vscode.workspace.workspaceFolders ?? []);
   void languageClient.start();
-  offerResume(ctx);
+  offerResume(ctx, notices);
 }
 
 /** Sessions found interrupted at start-up (a crash, a closed window) are offered for resume. */
-function offerResume(ctx: Ctx): void {
+function offerResume(ctx: Ctx, notices: SessionNotices): void {
   const interrupted = ctx.sessions.interrupted();
   const latest = interrupted[0];
   if (!latest || !vscode.workspace.isTrusted) return;
+  // One that stopped for the user's merge or review goes on once that is resolved, not by a plain resume.
+  const waiting = SessionNotices.waiting(latest);
+  if (waiting.length) {
+    void notices.waitsForUser(latest, latest.state.title || latest.state.milestoneId, waiting);
+    return;
+  }
   const c = countTasks(latest.state);
   void vscode.window
     .showInformationMessage(`Milestone "${latest.state.title || latest.state.milestoneId}" was interrupted with ${c.completed}/${c.total} tasks done. Resume it?`, 'Resume', 'Show Dashboard')

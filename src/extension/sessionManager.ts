@@ -118,9 +118,11 @@ export class SessionManager extends Disposable {
     return this.adopt(workspace, coordinator);
   }
 
-  async resume(entry: SessionEntry): Promise<SessionEntry> {
-    const coordinator = await Coordinator.resume(entry.workspace, entry.id, this.options(vscode.Uri.file(entry.state.milestoneFile || entry.workspace)));
-    this.log.info(`Resumed session ${entry.id}`);
+  /** `extra`: e.g. the `resolutions` of tasks the session waited for the user on. */
+  async resume(entry: SessionEntry, extra: Partial<CoordinatorOptions> = {}): Promise<SessionEntry> {
+    const coordinator = await Coordinator.resume(entry.workspace, entry.id, { ...this.options(vscode.Uri.file(entry.state.milestoneFile || entry.workspace)), ...extra });
+    const resolved = extra.resolutions?.map((r) => `${r.task}: ${r.how}`).join(', ');
+    this.log.info(`Resumed session ${entry.id}${resolved ? ` resolving ${resolved}` : ''}`);
     return this.adopt(entry.workspace, coordinator);
   }
 
@@ -130,6 +132,7 @@ export class SessionManager extends Disposable {
     const autoCommit = settings.autoCommit;
     const stall = settings.stallAlertMs;
     const gitBinary = settings.gitPath ?? this.git.gitPath;
+    const worktreesDir = settings.worktreesDirectory;
     // The repository Source Control shows for this folder is the one the git agent commits to.
     const gitRepository = this.git.repository(vscode.Uri.file(workspaceOf(scope.fsPath)))?.rootUri.fsPath;
     return {
@@ -141,6 +144,7 @@ export class SessionManager extends Disposable {
       ...(stall !== undefined ? { stallAfterMs: stall } : {}),
       ...(gitBinary ? { gitBinary } : {}),
       ...(gitRepository ? { gitRepository } : {}),
+      ...(worktreesDir ? { worktreesDir } : {}),
     };
   }
 

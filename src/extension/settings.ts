@@ -1,3 +1,5 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { usableProfiles } from '../core/milestone/profiles';
 import { SETTINGS_SECTION } from '../shared/languageProtocol';
@@ -38,6 +40,22 @@ export class Settings {
   get gitPath(): string | undefined {
     const v = this.config.get<string | null>('gitPath');
     return typeof v === 'string' && v.trim() ? v.trim() : undefined;
+  }
+
+  /**
+   * Where task worktrees go, or undefined for the engine's default (under ~/.cache). A
+   * leading `~` and a relative path are taken from the home folder (the extension host's
+   * working directory means nothing to the user); the engine refuses a folder inside the
+   * workspace.
+   */
+  get worktreesDirectory(): string | undefined {
+    const v = this.config.get<string | null>('worktreesDirectory');
+    if (typeof v !== 'string' || !v.trim()) return undefined;
+    const raw = v.trim();
+    const home = os.homedir();
+    if (raw === '~') return home;
+    if (raw.startsWith('~/') || raw.startsWith('~\\')) return path.join(home, raw.slice(2));
+    return path.resolve(home, raw);
   }
 
   static affects(e: vscode.ConfigurationChangeEvent, key: string): boolean {

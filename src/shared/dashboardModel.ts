@@ -3,7 +3,27 @@
 import type { AgentKind, AgentStatus } from '../core/session/events';
 import { WORK_UNIT } from '../core/session/agentWork';
 import { countTasks, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
-import { byAgentOrder, completedPercent } from './presentation';
+import { byAgentOrder, changesText, completedPercent, mergeStateText, taskStatusLabel } from './presentation';
+
+/** A task's isolation, worktree and merge, as the dashboard's table shows them. */
+export interface TaskRow {
+  id: string;
+  title: string;
+  status: TaskStatus | 'interrupted';
+  /** The status in words ("needs merge", "in review"). */
+  statusText: string;
+  kind: 'run' | 'agent';
+  isolation: 'worktree' | 'shared';
+  review: boolean;
+  branch: string | null;
+  /** The task's worktree while it exists. */
+  worktree: string | null;
+  changes: string;
+  merge: string;
+  conflicts: string[];
+  /** Its result waits for the user: needs merge, or in review. */
+  awaiting: 'merge' | 'review' | null;
+}
 
 export interface DashboardModel {
   title: string;
@@ -19,6 +39,10 @@ export interface DashboardModel {
   alerts: { kind: string; message: string; at: string }[];
   branch: string | null;
   commits: number;
+  tasks: TaskRow[];
+  /** Worktrees that exist now: the integration worktree and the tasks' own. */
+  worktrees: { live: number; paths: string[]; integration: string | null };
+  awaiting: { merge: number; review: number };
 }
 
 export interface RunRecord {
@@ -103,5 +127,36 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
     alerts: s.alerts.slice(-20).map((a) => ({ kind: a.kind, message: a.message, at: a.at })),
     branch: s.branch,
     commits: s.commits.length,
+    tasks: tasks.map((t): TaskRow => {
+      const status = halted && t.status === 'running' ? 'interrupted' : t.status;
+      return {
+        id: t.id,
+        title: t.title,
+        status,
+        statusText: taskStatusLabel(status),
+        kind: t.kind,
+        isolation: t.isolation,
+        review: t.review,
+        branch: t.worktree?.branch ?? null,
+        worktree: t.worktree && !t.worktree.removed ? t.worktree.path : null,
+        changes: changesText(t.merge?.changes),
+        merge: mergeStateText(t.merge),
+        conflicts: t.status === 'needs_merge' && t.merge?.state === 'conflict' ? [...t.merge.files] : [],
+        awaiting: t.status === 'needs_merge' ? 'merge' : t.status === 'in_review' ? 'review' : null,
+      };
+    }),
+    worktrees: liveWorktrees(s),
+    awaiting: {
+      merge: tasks.filter((t) => t.status === 'needs_merge').length,
+      review: tasks.filter((t) => t.status === 'in_review').length,
+    },
   };
+}
+
+/** The worktrees of a session that exist now (by its journal): what the dashboard counts and measures. */
+export function liveWorktrees(s: SessionState): DashboardModel['worktrees'] {
+  const integration = s.integration && !s.integration.removed ? s.integration.path : null;
+  const tasks = [...s.tasks.values()].flatMap((t) => (t.worktree && !t.worktree.removed ? [t.worktree.path] : []));
+  const paths = [...new Set([...(integration ? [integration] : []), ...tasks])];
+  return { live: paths.length, paths, integration };
 }

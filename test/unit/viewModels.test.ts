@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import type { EventData, EventType, JournalEvent } from '../../src/core/session/events';
 import { applyNewEvents, emptySessionState, replay, type SessionStatus } from '../../src/core/session/state';
 import { JournalTail } from '../../src/core/session/tail';
-import { children, sessionNode, type TreeNode } from '../../src/extension/model/treeModel';
+import { canTakeBranch, children, sessionNode, type TreeNode } from '../../src/extension/model/treeModel';
 import { isFromWebview, isToWebview } from '../../src/shared/dashboardProtocol';
 import { RunLog, toDashboardModel } from '../../src/shared/dashboardModel';
-import { isInterrupted, livenessOf, shownStatus, type Liveness } from '../../src/shared/presentation';
+import { changesText, isInterrupted, livenessOf, mergeStateText, shownStatus, taskStatusLabel, type Liveness } from '../../src/shared/presentation';
 import { TempDirs } from './helpers';
 
 const SESSION = 'demo-20261125-120000-abcd';
@@ -41,6 +41,37 @@ function run(): JournalEvent[] {
     ev('task_skipped', { task: 'd', because: 'c', reason: 'depends on "c", which failed' }, 1531),
     ev('alert', { kind: 'stalled_task', task: 'b', message: 'Task b has printed nothing for 300s' }, 1600),
     ev('auto_commit', { sha: 'f00', files: 1, message: 'demo: Task a [a]', reason: 'task', task: 'a' }, 1700),
+  ];
+}
+
+
+/**
+ * Isolated tasks: "left" merged, "right" conflicts in shared.txt, "after" (shared, after
+ * right) waits, "check" (review: true) waits for review; the session stopped for the user.
+ */
+function isolatedRun(): JournalEvent[] {
+  seq = 0;
+  const task = (id: string, kind: 'run' | 'agent', deps: string[] = [], extra: { review?: boolean; isolation?: 'worktree' | 'shared' } = {}) => ({ id, title: id, depends_on: deps, kind, command: kind === 'agent' ? 'fake' : `echo ${id}`, retries: 0, isolation: extra.isolation ?? (kind === 'agent' ? 'worktree' as const : 'shared' as const), ...(extra.review ? { review: true } : {}) });
+  const wt = (t: string) => ({ task: t, path: `/wt/${t}`, branch: `milestone/iso-tasks/${t}`, base: 'b0', reused: false, port: null, duration_ms: 30 });
+  const changes = { files: 2, added: 5, removed: 1 };
+  return [
+    ev('session_started', { milestone_id: 'iso', milestone_file: '/w/.milestones/iso.yaml', workspace: '/w', title: 'Iso', type: 'development', complexity: 'medium', tasks: [task('left', 'agent'), task('right', 'agent'), task('after', 'run', ['right']), task('check', 'agent', [], { review: true })], gates: [], executors: { min: 1, max: 2 }, on_failure: 'continue', pid: 1, host: 'h' }, 0),
+    ev('git_branch_ready', { branch: 'milestone/iso', base_commit: 'b0', created: true, repository: '/w', worktree: '/wt/integration' }, 5),
+    ev('worktree_created', { task: null, path: '/wt/integration', branch: 'milestone/iso', base: 'b0', reused: false, port: null, duration_ms: 20 }, 6),
+    ev('worktree_created', wt('left'), 10),
+    ev('worktree_created', wt('right'), 11),
+    ev('worktree_created', wt('check'), 12),
+    ev('task_started', { task: 'left', agent: 'executor-1', attempt: 1, pid: 10, command: 'fake' }, 20),
+    ev('task_started', { task: 'right', agent: 'executor-2', attempt: 1, pid: 11, command: 'fake' }, 20),
+    ev('task_completed', { task: 'left', agent: 'executor-1', attempt: 1, duration_ms: 500 }, 520),
+    ev('task_merged', { task: 'left', sha: 'a'.repeat(40), strategy: 'fast-forward', changes: { files: 1, added: 1, removed: 1 } }, 530),
+    ev('worktree_removed', { task: 'left', path: '/wt/left', branch: 'milestone/iso-tasks/left' }, 540),
+    ev('task_completed', { task: 'right', agent: 'executor-2', attempt: 1, duration_ms: 900 }, 920),
+    ev('merge_conflict', { task: 'right', branch: 'milestone/iso-tasks/right', files: ['shared.txt', 'docs/notes.md'], changes }, 930),
+    ev('task_started', { task: 'check', agent: 'executor-1', attempt: 1, pid: 12, command: 'fake' }, 940),
+    ev('task_completed', { task: 'check', agent: 'executor-1', attempt: 1, duration_ms: 100 }, 1040),
+    ev('review_requested', { task: 'check', branch: 'milestone/iso-tasks/check', changes: { files: 1, added: 3, removed: 0 } }, 1050),
+    ev('session_interrupted', { reason: 'needs_merge', detail: 'a task needs a merge' }, 1100),
   ];
 }
 
@@ -210,6 +241,112 @@ describe('view models', () => {
       assert.ok(!isToWebview({ type: 'session', sessionId: SESSION, events, liveness: 'everywhere' }));
       assert.ok(isToWebview({ type: 'log', sessionId: SESSION, task: 'a', text: 'hi', reset: true }));
       assert.ok(!isToWebview({ type: 'log', sessionId: SESSION, task: 'A B', text: 'hi', reset: true }));
+    });
+  });
+
+  describe('worktrees and merges', () => {
+    const tasksOf = (liveness: Liveness, events = isolatedRun()) => {
+      const s = replay(SESSION, events);
+      const entry = [{ state: s, liveness }];
+      const group = children(entry, children(entry)[0]).find((k) => k.kind === 'group')!;
+      return { s, entry, group, tasks: children(entry, group) as Extract<TreeNode, { kind: 'task' }>[] };
+    };
+
+    it('words a merge the same everywhere', () => {
+      assert.deepEqual(['needs_merge', 'in_review', 'failed'].map(taskStatusLabel), ['needs merge', 'in review', 'failed']);
+      assert.equal(changesText({ files: 1, added: 3, removed: 0 }), '1 file +3 −0');
+      assert.equal(changesText(null), '');
+      assert.equal(mergeStateText({ state: 'conflict', files: ['a', 'b'], sha: null, ref: null }), 'conflicts in a, b');
+      assert.equal(mergeStateText({ state: 'merged', files: [], sha: 'abcdef0123', ref: null }), 'merged (abcdef0)');
+      assert.equal(mergeStateText({ state: 'discarded', files: [], sha: 'x', ref: 'refs/milestones/m/discarded/t' }), 'discarded (kept at refs/milestones/m/discarded/t)');
+    });
+
+    it('puts the tasks waiting for the user first in the Tasks group, worded, with what they change', () => {
+      const { tasks, group } = tasksOf('none');
+      assert.deepEqual(tasks.map((t) => `${t.taskId}:${t.status}`), ['right:needs_merge', 'check:in_review', 'left:completed', 'after:pending']);
+      assert.equal(tasks[0]!.description, 'needs merge · 2 files +5 −1');
+      assert.equal(tasks[1]!.description, 'in review · 1 file +3 −0');
+      assert.equal(tasks[2]!.description, 'completed · 500ms · 1 file +1 −1');
+      assert.match(tasks[0]!.tooltip, /Branch: milestone\/iso-tasks\/right/);
+      assert.match(tasks[0]!.tooltip, /Worktree: \/wt\/right$/m);
+      assert.match(tasks[0]!.tooltip, /Changes: 2 files \+5 −1/);
+      assert.match(tasks[0]!.tooltip, /Merge: conflicts in shared\.txt, docs\/notes\.md/);
+      assert.match(tasks[2]!.tooltip, /Worktree: \/wt\/left \(removed\)/);
+      assert.match(tasks[1]!.tooltip, /Isolation: a worktree of its own, reviewed before merge/);
+      assert.match(tasks[3]!.tooltip, /Isolation: shared/);
+      assert.equal(group.description, '1/4 completed · 1 needs merge · 1 in review');
+    });
+
+    it('gives merge actions their context values: resolvable unless another process runs the session, .agent for agent tasks, .diff when there is something to review', () => {
+      assert.deepEqual(tasksOf('here').tasks.map((t) => t.contextValue), ['task.needs_merge.live.merge.agent.diff', 'task.in_review.live.merge.agent.diff', 'task.completed.live.agent.diff', 'task.pending.live']);
+      assert.deepEqual(tasksOf('none').tasks.map((t) => t.contextValue), ['task.needs_merge.merge.agent.diff', 'task.in_review.merge.agent.diff', 'task.completed.agent.diff', 'task.pending']);
+      assert.deepEqual(tasksOf('elsewhere').tasks.map((t) => t.contextValue), ['task.needs_merge.agent.diff', 'task.in_review.agent.diff', 'task.completed.agent.diff', 'task.pending']);
+    });
+
+    it('lists the conflicting files under the task, each opening the merge editor', () => {
+      const { entry, tasks } = tasksOf('none');
+      assert.deepEqual(tasks[0]!.conflicts, ['shared.txt', 'docs/notes.md']);
+      const files = children(entry, tasks[0]) as Extract<TreeNode, { kind: 'conflict' }>[];
+      assert.deepEqual(files.map((f) => [f.label, f.description, f.file, f.contextValue]), [
+        ['shared.txt', 'conflict', 'shared.txt', 'conflict.merge'],
+        ['notes.md', 'docs · conflict', 'docs/notes.md', 'conflict.merge'],
+      ]);
+      assert.deepEqual(children(entry, tasks[1]), [], 'a review has no conflicts');
+      const watched = tasksOf('elsewhere');
+      assert.equal((children(watched.entry, watched.tasks[0]) as Extract<TreeNode, { kind: 'conflict' }>[])[0]?.contextValue, 'conflict');
+    });
+
+    it('says on the session row what waits, and lets the branch be taken once the session has ended', () => {
+      const { s } = tasksOf('none');
+      const root = sessionNode(s, 'none');
+      assert.equal(root.description, 'interrupted · 1/4 · 25% · 1 needs merge · 1 in review · milestone/iso');
+      assert.match(root.tooltip, /Integrated in: \/wt\/integration/);
+      assert.match(root.tooltip, /Waiting for you: 1 needs merge · 1 in review/);
+      assert.equal(root.contextValue, 'session.interrupted.none.take');
+      assert.equal(sessionNode(s, 'here').contextValue, 'session.interrupted.here', 'not while it runs here');
+      assert.equal(canTakeBranch(s, 'elsewhere'), false);
+      const inPlace = replay(SESSION, run());
+      inPlace.status = 'completed';
+      assert.equal(canTakeBranch(inPlace, 'none'), false, 'a session in place has its branch checked out already');
+    });
+
+    it('follows a resolution: discarded and merged results read as such', () => {
+      const events = isolatedRun();
+      events.pop();
+      events.push(
+        ev('merge_resolution', { task: 'right', how: 'discard' }, 1200),
+        ev('merge_discarded', { task: 'right', ref: 'refs/milestones/iso/discarded/right', sha: 'c'.repeat(40) }, 1210),
+        ev('merge_resolution', { task: 'check', how: 'approve' }, 1220),
+      );
+      const { tasks } = tasksOf('here', events);
+      const byId = Object.fromEntries(tasks.map((t) => [t.taskId, t]));
+      assert.equal(byId.right!.description, 'completed · 900ms · discarded · 2 files +5 −1');
+      assert.equal(byId.check!.description, 'completed · 100ms · merging · 1 file +3 −0');
+      assert.deepEqual(byId.right!.conflicts, []);
+    });
+
+    it('gives the dashboard each task’s isolation, branch, changes and merge, and the live worktrees', () => {
+      const events = isolatedRun();
+      const s = replay(SESSION, events);
+      const m = toDashboardModel(s, [], T0 + 2000);
+      const right = m.tasks.find((t) => t.id === 'right');
+      assert.deepEqual(right, { id: 'right', title: 'right', status: 'needs_merge', statusText: 'needs merge', kind: 'agent', isolation: 'worktree', review: false, branch: 'milestone/iso-tasks/right', worktree: '/wt/right', changes: '2 files +5 −1', merge: 'conflicts in shared.txt, docs/notes.md', conflicts: ['shared.txt', 'docs/notes.md'], awaiting: 'merge' });
+      assert.equal(m.tasks.find((t) => t.id === 'left')?.worktree, null, 'removed');
+      assert.equal(m.tasks.find((t) => t.id === 'check')?.awaiting, 'review');
+      assert.deepEqual(m.worktrees, { live: 3, paths: ['/wt/integration', '/wt/right', '/wt/check'], integration: '/wt/integration' });
+      assert.deepEqual(m.awaiting, { merge: 1, review: 1 });
+    });
+
+    it('checks the merge messages between the dashboard and the extension', () => {
+      assert.ok(isFromWebview({ type: 'resolve', task: 'right', how: 'by_hand' }));
+      assert.ok(isFromWebview({ type: 'resolve', task: 'check', how: 'approve' }));
+      assert.ok(!isFromWebview({ type: 'resolve', task: 'right', how: 'force' }));
+      assert.ok(!isFromWebview({ type: 'resolve', task: '../x', how: 'discard' }));
+      assert.ok(isFromWebview({ type: 'openConflict', task: 'right' }));
+      assert.ok(isFromWebview({ type: 'reviewChanges', task: 'check' }));
+      assert.ok(isToWebview({ type: 'worktrees', sessionId: SESSION, count: 3, bytes: 123456, complete: true }));
+      assert.ok(!isToWebview({ type: 'worktrees', sessionId: SESSION, count: -1, bytes: 1, complete: true }));
+      assert.ok(!isToWebview({ type: 'worktrees', sessionId: SESSION, count: 1, bytes: 1.5, complete: true }));
     });
   });
 

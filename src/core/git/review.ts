@@ -47,7 +47,7 @@ const ABSENT = /does not exist|exists on disk, but not in|is in the index, but n
 
 async function show(dir: string, object: string, opts: GitOptions): Promise<string | undefined> {
   try {
-    return await run(dir, ['show', object], opts);
+    return await run(dir, ['show', '--end-of-options', object], opts);
   } catch (err) {
     if (err instanceof GitError && ABSENT.test(err.stderr)) return undefined;
     throw err;

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { diskUsage } from '../../core/git/review';
 import { isValidId } from '../../core/ids';
+import type { JournalEvent, MergeResolution } from '../../core/session/events';
+import { liveWorktrees } from '../../shared/dashboardModel';
 import { isFromWebview, type FromWebview, type ToWebview } from '../../shared/dashboardProtocol';
 import { livenessOf } from '../../shared/presentation';
 import { Disposable } from '../lifecycle';
@@ -14,7 +17,14 @@ export interface DashboardActions {
   openLog(session: SessionEntry, task: string): Promise<void>;
   retryTask(session: SessionEntry, task: string): Promise<void>;
   cancelTask(session: SessionEntry, task: string): void;
+  resolve(session: SessionEntry, task: string, how: MergeResolution): Promise<void>;
+  openConflict(session: SessionEntry, task: string): Promise<void>;
+  reviewChanges(session: SessionEntry, task: string): Promise<void>;
 }
+
+/** Events after which the worktrees on disk are counted and measured again. */
+const WORKTREE_EVENTS: ReadonlySet<string> = new Set(['worktree_created', 'worktree_removed', 'task_completed', 'task_merged', 'merge_conflict', 'merge_discarded', 'git_branch_ready']);
+const MEASURE_EVERY_MS = 3_000;
 
 /**
  * The dashboard panel. One at a time; it follows one session. It sends the session's
@@ -28,6 +38,8 @@ export class Dashboard extends Disposable {
   private selected: string | undefined;
   private logOffset = 0;
   private readonly watchers: vscode.Disposable[] = [];
+  private measureTimer: NodeJS.Timeout | undefined;
+  private lastMeasured = 0;
 
   static show(ctx: { extensionUri: vscode.Uri; sessions: SessionManager; actions: DashboardActions }, session: SessionEntry | undefined): Dashboard {
     if (Dashboard.current) {
@@ -72,6 +84,7 @@ export class Dashboard extends Disposable {
       else {
         if (change.events.length) this.post({ type: 'events', sessionId: change.session.id, events: [...change.events] });
         this.post({ type: 'liveness', sessionId: change.session.id, liveness: livenessOf(change.session) });
+        if (change.events.some((e: JournalEvent) => WORKTREE_EVENTS.has(e.type))) this.measureSoon();
       }
     }));
     this._register(ctx.sessions.onDidChangeSessions(() => {
@@ -80,6 +93,26 @@ export class Dashboard extends Disposable {
       if (current && current !== this.session && current.coordinator) this.follow(current);
     }));
     this._register({ dispose: () => this.unwatch() });
+    this._register({ dispose: () => this.measureTimer && clearTimeout(this.measureTimer) });
+  }
+
+  /** Measures the worktrees again, at most once every few seconds: a walk of them is not free. */
+  private measureSoon(): void {
+    if (this.measureTimer) return;
+    const wait = Math.max(0, this.lastMeasured + MEASURE_EVERY_MS - Date.now());
+    this.measureTimer = setTimeout(() => {
+      this.measureTimer = undefined;
+      void this.measureWorktrees();
+    }, wait);
+  }
+
+  private async measureWorktrees(): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.lastMeasured = Date.now();
+    const { paths } = liveWorktrees(s.state);
+    const usage = await diskUsage(paths, { maxEntries: 100_000, timeoutMs: 2_000 });
+    if (s === this.session) this.post({ type: 'worktrees', sessionId: s.id, count: paths.length, bytes: usage.bytes, complete: usage.complete });
   }
 
   follow(session: SessionEntry): void {
@@ -106,6 +139,7 @@ export class Dashboard extends Disposable {
     const sendMetrics = (): void => void this.sendMetrics(s);
     this.watchers.push(metricsWatcher, metricsWatcher.onDidChange(sendMetrics), metricsWatcher.onDidCreate(sendMetrics));
     sendMetrics();
+    this.measureSoon();
   }
 
   private async sendMetrics(s: SessionEntry): Promise<void> {
@@ -184,6 +218,15 @@ export class Dashboard extends Disposable {
       case 'cancelTask':
         if (s?.state.tasks.has(m.task)) this.ctx.actions.cancelTask(s, m.task);
         return;
+      case 'resolve':
+        if (s?.state.tasks.has(m.task)) void this.ctx.actions.resolve(s, m.task, m.how);
+        return;
+      case 'openConflict':
+        if (s?.state.tasks.has(m.task)) void this.ctx.actions.openConflict(s, m.task);
+        return;
+      case 'reviewChanges':
+        if (s?.state.tasks.has(m.task)) void this.ctx.actions.reviewChanges(s, m.task);
+        return;
     }
   }
 
@@ -215,6 +258,7 @@ export class Dashboard extends Disposable {
     <div id="progressbar" class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow="0"><div id="bar" class="bar"></div></div>
     <p id="progress-text"></p>
   </section>
+  <section class="card" id="attention" aria-label="Waiting for you" hidden><h2>Waiting for you</h2><div id="attention-list"></div></section>
   <section class="row">
     <div class="card grow"><h2>Agents</h2><div id="agents" class="agents"></div></div>
     <div class="card" id="gates-card"><h2>Quality gates</h2><div id="gates"></div></div>
@@ -225,6 +269,7 @@ export class Dashboard extends Disposable {
     </svg>
   </section>
   <section class="card"><h2>Timeline</h2><svg id="timeline" class="timeline" aria-label="Task runs per executor"></svg></section>
+  <section class="card" id="isolation-card" hidden><h2>Worktrees and merges</h2><p id="worktrees-text" class="muted"></p><table id="isolation"></table></section>
   <section class="row">
     <div class="card grow"><h2>Metrics</h2><table id="metrics"></table></div>
     <div class="card grow"><h2>Alerts</h2><ul id="alerts" class="alerts"></ul></div>
