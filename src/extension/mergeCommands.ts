@@ -28,7 +28,8 @@ export interface MergeHelpers {
   requireTrust(what: string): boolean;
 }
 
-const WAITING_FOR: Record<MergeResolution, TaskState['status']> = { by_hand: 'needs_merge', agent: 'needs_merge', discard: 'needs_merge', approve: 'in_review', reject: 'in_review' };
+/** The statuses each resolution applies to (the coordinator's rule, checked here for a session that is not running). */
+const WAITING_FOR: Record<MergeResolution, readonly TaskState['status'][]> = { by_hand: ['needs_merge'], agent: ['needs_merge'], discard: ['needs_merge', 'in_review'], approve: ['in_review'], reject: ['in_review'] };
 
 const WHAT: Record<MergeResolution, string> = {
   by_hand: 'Marking a merge resolved',
@@ -73,7 +74,16 @@ export async function resolveTask(ctx: Ctx, h: MergeHelpers, session: SessionEnt
     void vscode.window.showInformationMessage(`Session ${session.id} has no task "${task}".`);
     return;
   }
-  if ((how === 'discard' || how === 'reject') && t.status === WAITING_FOR[how] && !(await confirmDrop(session, t, how))) return;
+  const applies = WAITING_FOR[how].includes(t.status);
+  if ((how === 'discard' || how === 'reject') && applies && !(await confirmDrop(session, t, how))) return;
+  // Conflict markers left in a file: say which before anything tries to merge it.
+  if (how === 'by_hand' && applies && t.worktree && !t.worktree.removed) {
+    const left = await filesWithMarkers(t.worktree.path, await unmergedFiles(t.worktree.path, binaryOpts(ctx, session)).catch(() => [])).catch(() => []);
+    if (left.length) {
+      void vscode.window.showWarningMessage(`Task ${name(t)} still has conflict markers in ${left.join(', ')}: resolve ${left.length === 1 ? 'it' : 'them'} and save first.`);
+      return;
+    }
+  }
   if (session.coordinator) {
     const answer = await session.coordinator.resolveMerge(task, how);
     if (!answer.ok) void vscode.window.showWarningMessage(answer.message);
@@ -85,20 +95,13 @@ export async function resolveTask(ctx: Ctx, h: MergeHelpers, session: SessionEnt
     return;
   }
   // A session that ended waiting for the user: the same checks the coordinator makes, then a resume that resolves first.
-  if (t.status !== WAITING_FOR[how]) {
-    void vscode.window.showInformationMessage(`Task ${name(t)} is ${taskStatusLabel(t.status)}: ${how === 'approve' || how === 'reject' ? 'it does not wait for review' : 'it does not need a merge'}.`);
+  if (!applies) {
+    void vscode.window.showInformationMessage(`Task ${name(t)} is ${taskStatusLabel(t.status)}: ${how === 'approve' || how === 'reject' ? 'it does not wait for review' : how === 'discard' ? 'it has no result waiting to be merged' : 'it does not need a merge'}.`);
     return;
   }
   if (how === 'agent' && t.kind !== 'agent') {
     void vscode.window.showInformationMessage(`Task ${name(t)} runs a shell command, not an agent: resolve its merge by hand, or discard its result.`);
     return;
-  }
-  if (how === 'by_hand' && t.worktree && !t.worktree.removed) {
-    const left = await filesWithMarkers(t.worktree.path, await unmergedFiles(t.worktree.path, binaryOpts(ctx, session)).catch(() => [])).catch(() => []);
-    if (left.length) {
-      void vscode.window.showWarningMessage(`Task ${name(t)} still has conflict markers in ${left.join(', ')}: resolve ${left.length === 1 ? 'it' : 'them'} and save first.`);
-      return;
-    }
   }
   await h.resume(session, { resolutions: [{ task, how }] });
 }
@@ -260,7 +263,7 @@ export function mergeCommandTable(ctx: Ctx, h: MergeHelpers): Record<string, Han
     },
     'milestones.markResolved': resolver('by_hand', ['needs_merge'], 'Mark which merge resolved?'),
     'milestones.resolveWithAgent': resolver('agent', ['needs_merge'], 'Let the agent resolve which merge?'),
-    'milestones.discardResult': resolver('discard', ['needs_merge'], "Discard which task's result?"),
+    'milestones.discardResult': resolver('discard', ['needs_merge', 'in_review'], "Discard which task's result?"),
     'milestones.approveTask': resolver('approve', ['in_review'], 'Approve which task?'),
     'milestones.rejectTask': resolver('reject', ['in_review'], 'Reject which task?'),
   };
