@@ -4,7 +4,7 @@
 // types (`npm run schema`), and a unit test fails when the two differ.
 import type { DiagnosticCode, Range, Severity } from '../core/milestone/diagnostics';
 import type { AgentKind, AgentStatus, AlertKind, EventData } from '../core/session/events';
-import type { GateStatus, SessionState, SessionStatus, TaskState } from '../core/session/state';
+import type { GateStatus, SessionState, SessionStatus, TaskMerge, TaskState } from '../core/session/state';
 import { shownStatus } from '../shared/presentation';
 
 /** `status --json` of a workspace without sessions prints null. */
@@ -40,6 +40,11 @@ export interface StatusDocument {
   /** The milestone branch, once the git agent has prepared it. */
   branch: string | null;
   base_commit: string | null;
+  /**
+   * The worktree outside the workspace where the milestone branch is integrated; null when
+   * the session runs in the user's own checkout (`git.in_place`) or without git.
+   */
+  integration_worktree: StatusIntegration | null;
   /** The progress monitor's latest report. */
   progress: StatusProgress | null;
   /** In the milestone file's order. */
@@ -88,6 +93,51 @@ export interface StatusTask extends Pick<TaskState, 'id' | 'title' | 'kind' | 'c
   exit_code: number | null;
   /** The failed dependency that made this task skip. */
   blocked_by: string | null;
+  /** `worktree`: the task runs in a worktree of its own and its result is merged; `shared`: in the milestone's worktree. */
+  isolation: 'worktree' | 'shared';
+  /** The task's result is merged only once the user approves it. */
+  review: boolean;
+  /** The task's own worktree, once made (it stays listed, `removed`, after it is cleaned up). */
+  worktree: StatusWorktree | null;
+  /** The port given to the task's worktree, when it has one. */
+  port: number | null;
+  /** What became of the task's result: null until it is merged, conflicts or waits for review. */
+  merge: StatusMerge | null;
+}
+
+export interface StatusIntegration {
+  path: string;
+  /** The worktree was cleaned up. */
+  removed: boolean;
+}
+
+export interface StatusWorktree {
+  path: string;
+  /** The task's branch, e.g. `milestone/<id>-tasks/<task>`. */
+  branch: string;
+  /** The commit of the milestone branch the worktree started from. */
+  base: string;
+  removed: boolean;
+}
+
+/**
+ * `merged`: on the milestone branch; `conflict`: merging conflicts, the task needs a merge
+ * (`milestone-agents resolve`); `review`: waits for approval (`milestone-agents review`);
+ * `resolving`: a resolution is being carried out; `discarded`: not merged, its commits kept
+ * at `ref`.
+ */
+export interface StatusMerge {
+  state: TaskMerge['state'];
+  /** Files the task's result changes, and the lines it adds and removes; null when not known. */
+  files_changed: number | null;
+  lines_added: number | null;
+  lines_removed: number | null;
+  /** The files whose merge conflicts, while the state is `conflict`. */
+  conflicting_files: string[];
+  /** The merged commit (or the discarded one). */
+  sha: string | null;
+  /** Where a discarded result's commits stay reachable. */
+  ref: string | null;
 }
 
 export interface StatusGate {
@@ -178,12 +228,11 @@ export function toStatusDocument(s: SessionState, live: boolean, torn?: StatusTo
     result: s.result ? { ok: s.result.ok, reason: s.result.reason } : null,
     branch: s.branch,
     base_commit: s.baseCommit,
+    integration_worktree: s.integration ? { path: s.integration.path, removed: s.integration.removed } : null,
     progress: s.progress ? { done: s.progress.done, failed: s.progress.failed, skipped: s.progress.skipped, running: s.progress.running, total: s.progress.total, percent: s.progress.percent, eta_ms: s.progress.eta_ms } : null,
     tasks: s.taskOrder.flatMap((id) => {
       const t = s.tasks.get(id);
-      return t
-        ? [{ id: t.id, title: t.title, depends_on: [...t.dependsOn], kind: t.kind, command: t.command, status: t.status, attempts: t.attempts, agent: t.agent, pid: t.pid, started_at: t.startedAt, ended_at: t.endedAt, duration_ms: t.durationMs, exit_code: t.exitCode, message: t.message, blocked_by: t.blockedBy }]
-        : [];
+      return t ? [statusTask(t)] : [];
     }),
     gates: [...s.gates.values()].map((g) => ({ id: g.id, title: g.title, after: [...g.after], blocking: g.blocking, status: g.status, duration_ms: g.durationMs, message: g.message })),
     agents: [...s.agents.values()].map((a) => ({
@@ -204,5 +253,42 @@ export function toStatusDocument(s: SessionState, live: boolean, torn?: StatusTo
     warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, task: w.task ?? null, at: w.at })),
     issues: s.issues.map((d) => ({ file: d.file, range: { start: { ...d.range.start }, end: { ...d.range.end } }, severity: d.severity, code: d.code, message: d.message })),
     torn_line: torn ? { file: torn.file, line: torn.line, bytes: torn.bytes, reason: torn.reason, message: torn.message } : null,
+  };
+}
+
+function statusTask(t: TaskState): StatusTask {
+  const wt = t.worktree;
+  const m = t.merge;
+  return {
+    id: t.id,
+    title: t.title,
+    depends_on: [...t.dependsOn],
+    kind: t.kind,
+    command: t.command,
+    status: t.status,
+    attempts: t.attempts,
+    agent: t.agent,
+    pid: t.pid,
+    started_at: t.startedAt,
+    ended_at: t.endedAt,
+    duration_ms: t.durationMs,
+    exit_code: t.exitCode,
+    message: t.message,
+    blocked_by: t.blockedBy,
+    isolation: t.isolation,
+    review: t.review,
+    worktree: wt ? { path: wt.path, branch: wt.branch, base: wt.base, removed: wt.removed } : null,
+    port: wt?.port ?? null,
+    merge: m
+      ? {
+          state: m.state,
+          files_changed: m.changes?.files ?? null,
+          lines_added: m.changes?.added ?? null,
+          lines_removed: m.changes?.removed ?? null,
+          conflicting_files: m.state === 'conflict' ? [...m.files] : [],
+          sha: m.sha,
+          ref: m.ref,
+        }
+      : null,
   };
 }

@@ -41,6 +41,35 @@ function fullRun(): { f: EventFactory; events: JournalEvent[] } {
   return { f, events };
 }
 
+const WT = '/cache/worktrees/ws-1a2b3c4d';
+
+/** A session with worktrees: the integration worktree, a merged task, one in conflict, one in review, one discarded. */
+function worktreeRun(): JournalEvent[] {
+  const f = new EventFactory(SESSION);
+  const isolated = (id: string, review = false): TaskSummary => ({ ...task(id), kind: 'agent', command: 'claude', isolation: 'worktree', review });
+  const created = (t: string, port: number | null) => f.make('worktree_created', { task: t, path: `${WT}/${t}`, branch: `milestone/demo-tasks/${t}`, base: 'abc123', reused: false, port, duration_ms: 40 });
+  return [
+    f.make('session_started', {
+      milestone_id: 'demo', milestone_file: '/ws/.milestones/demo.yaml', workspace: '/ws', title: 'Demo', type: 'development', complexity: 'medium',
+      tasks: [isolated('api'), isolated('beta'), isolated('ui', true), isolated('docs'), task('lint')], gates: [],
+      executors: { min: 1, max: 4 }, on_failure: 'continue', pid: 1111, host: 'host-a',
+    }),
+    f.make('git_branch_ready', { branch: 'milestone/demo', base_commit: 'abc123', created: true, repository: '/ws', worktree: `${WT}/milestone` }),
+    created('api', null),
+    created('beta', 3101),
+    created('ui', null),
+    created('docs', null),
+    f.make('task_merged', { task: 'api', sha: 'feed01', strategy: 'rebase', changes: { files: 3, added: 40, removed: 2 } }),
+    f.make('worktree_removed', { task: 'api', path: `${WT}/api`, branch: 'milestone/demo-tasks/api' }),
+    f.make('merge_conflict', { task: 'beta', branch: 'milestone/demo-tasks/beta', files: ['shared.txt', 'src/b.ts'], changes: { files: 2, added: 5, removed: 1 } }),
+    f.make('review_requested', { task: 'ui', branch: 'milestone/demo-tasks/ui', changes: { files: 1, added: 7, removed: 0 } }),
+    f.make('merge_conflict', { task: 'docs', branch: 'milestone/demo-tasks/docs', files: ['README.md'], changes: { files: 1, added: 1, removed: 1 } }),
+    f.make('merge_resolution', { task: 'docs', how: 'discard' }),
+    f.make('merge_discarded', { task: 'docs', ref: 'refs/milestones/demo/discarded/docs', sha: 'dead01' }),
+    f.make('session_interrupted', { reason: 'needs_merge' }),
+  ];
+}
+
 const torn = { file: '.milestones/sessions/x/events.jsonl', line: 17, bytes: 30, reason: 'no newline', message: 'the last line is incomplete' };
 
 function snakeCaseKeys(value: unknown, at = '$'): string[] {
@@ -55,13 +84,42 @@ describe('status --json', () => {
       const doc = toStatusDocument(replay(SESSION, fullRun().events), true, torn);
       assert.deepEqual(snakeCaseKeys(doc), []);
       assert.deepEqual(doc.tasks.map((t) => [t.id, t.status, t.depends_on]), [['a', 'completed', []], ['b', 'running', ['a']], ['c', 'pending', ['b']]]);
-      assert.deepEqual(doc.tasks[0], { id: 'a', title: 'Task a', depends_on: [], kind: 'run', command: 'make a', status: 'completed', attempts: 1, agent: 'executor-1', pid: null, started_at: '2025-01-01T10:00:00.000Z', ended_at: '2025-01-01T10:00:01.000Z', duration_ms: 1000, exit_code: 0, message: null, blocked_by: null });
+      assert.deepEqual(doc.tasks[0], {
+        id: 'a', title: 'Task a', depends_on: [], kind: 'run', command: 'make a', status: 'completed', attempts: 1, agent: 'executor-1', pid: null,
+        started_at: '2025-01-01T10:00:00.000Z', ended_at: '2025-01-01T10:00:01.000Z', duration_ms: 1000, exit_code: 0, message: null, blocked_by: null,
+        isolation: 'shared', review: false, worktree: null, port: null, merge: null,
+      });
+      assert.equal(doc.integration_worktree, null, 'the branch was checked out in place');
       assert.deepEqual(doc.gates, [{ id: 'unit', title: 'Unit tests', after: ['a'], blocking: true, status: 'failed', duration_ms: 300, message: 'exit code 1' }]);
       assert.deepEqual(doc.commits.map((c) => c.task), ['a', null]);
       assert.deepEqual([doc.alerts[0]?.task, doc.alerts[0]?.agent, doc.warnings[0]?.task], ['b', null, null]);
       assert.deepEqual(Object.keys(doc.issues[0]!), ['file', 'range', 'severity', 'code', 'message'], 'quick-fix data stays inside the engine');
       assert.equal(doc.agents[0]?.busy_since, '2025-01-01T10:00:00.000Z');
       assert.deepEqual(doc.torn_line, torn);
+    });
+
+    it('shows each task\'s isolation, worktree, port and result, and the session\'s integration worktree', () => {
+      const doc = toStatusDocument(replay(SESSION, worktreeRun()), false);
+      assert.deepEqual(snakeCaseKeys(doc), []);
+      assert.deepEqual(doc.integration_worktree, { path: `${WT}/milestone`, removed: false });
+      assert.equal(doc.branch, 'milestone/demo');
+      const byId = new Map(doc.tasks.map((t) => [t.id, t]));
+      assert.deepEqual(doc.tasks.map((t) => [t.id, t.status, t.isolation, t.review]), [
+        ['api', 'completed', 'worktree', false],
+        ['beta', 'needs_merge', 'worktree', false],
+        ['ui', 'in_review', 'worktree', true],
+        ['docs', 'completed', 'worktree', false],
+        ['lint', 'pending', 'shared', false],
+      ]);
+      const api = byId.get('api')!;
+      assert.deepEqual(api.worktree, { path: `${WT}/api`, branch: 'milestone/demo-tasks/api', base: 'abc123', removed: true });
+      assert.deepEqual(api.merge, { state: 'merged', files_changed: 3, lines_added: 40, lines_removed: 2, conflicting_files: [], sha: 'feed01', ref: null });
+      const beta = byId.get('beta')!;
+      assert.equal(beta.port, 3101);
+      assert.deepEqual(beta.merge, { state: 'conflict', files_changed: 2, lines_added: 5, lines_removed: 1, conflicting_files: ['shared.txt', 'src/b.ts'], sha: null, ref: null });
+      assert.deepEqual(byId.get('ui')!.merge, { state: 'review', files_changed: 1, lines_added: 7, lines_removed: 0, conflicting_files: [], sha: null, ref: null });
+      assert.deepEqual(byId.get('docs')!.merge, { state: 'discarded', files_changed: 1, lines_added: 1, lines_removed: 1, conflicting_files: [], sha: 'dead01', ref: 'refs/milestones/demo/discarded/docs' });
+      assert.deepEqual([byId.get('lint')!.worktree, byId.get('lint')!.port, byId.get('lint')!.merge], [null, null, null]);
     });
 
     it('says interrupted for a session the journal says is paused, running or starting, when no live process runs it', () => {
@@ -91,6 +149,7 @@ describe('status --json', () => {
       assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(doc))), []);
       assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(SESSION, []), false)))), []);
       assert.deepEqual(schemaProblems(committed, null), []);
+      assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(SESSION, worktreeRun()), false)))), [], 'worktrees and merges');
     });
 
     it('names every key of the document as required, and rejects other keys and wrong values', () => {
@@ -98,6 +157,10 @@ describe('status --json', () => {
       const definitions = committed.definitions as Record<string, { required: string[] }>;
       assert.deepEqual([...definitions.StatusDocument!.required].sort(), Object.keys(doc).sort());
       assert.deepEqual([...definitions.StatusTask!.required].sort(), Object.keys((doc.tasks as object[])[0]!).sort());
+      const isolated = JSON.parse(JSON.stringify(toStatusDocument(replay(SESSION, worktreeRun()), false))) as { integration_worktree: object; tasks: { worktree: object; merge: object }[] };
+      assert.deepEqual([...definitions.StatusIntegration!.required].sort(), Object.keys(isolated.integration_worktree).sort());
+      assert.deepEqual([...definitions.StatusWorktree!.required].sort(), Object.keys(isolated.tasks[0]!.worktree).sort());
+      assert.deepEqual([...definitions.StatusMerge!.required].sort(), Object.keys(isolated.tasks[0]!.merge).sort());
       const camel: Record<string, unknown> = { ...doc, startedAt: doc.started_at };
       delete camel.started_at;
       const problems = schemaProblems({ ...committed, $ref: '#/definitions/StatusDocument' }, camel);
