@@ -6,44 +6,58 @@ import { MilestoneUnreadableError, validateMilestoneFile } from '../core/milesto
 import { workspaceOf } from '../core/milestone/workspace';
 import { Coordinator, type CoordinatorOptions, type SessionOutcome } from '../core/coordinator/coordinator';
 import { DirtyWorkingTreeError, MilestoneInvalidError, NoSuchSessionError, NothingToResumeError, PreconditionError } from '../core/coordinator/errors';
-import { ID_RULE, isValidId } from '../core/ids';
-import { JournalDamagedError, JournalFailedError, readJournal, type TornLine } from '../core/session/journal';
-import { SessionPaths, sessionsRoot } from '../core/session/layout';
-import { isSessionLive, SessionLockedError } from '../core/session/lock';
-import { replay, type SessionState } from '../core/session/state';
+import { JournalDamagedError, JournalFailedError } from '../core/session/journal';
+import { sessionsRoot } from '../core/session/layout';
+import { SessionLockedError } from '../core/session/lock';
+import type { MergeResolution } from '../core/session/events';
 import { listSessions } from '../core/session/store';
-import { formatDuration } from '../core/duration';
-import { shownStatus } from '../shared/presentation';
+import { CliError, displayPath, EXIT, UsageError, workspaceFor } from './common';
+import { integrate, INTEGRATE_FLAGS, RESOLVE_FLAGS, REVIEW_FLAGS, sessionToResolve, worktreesDir } from './mergeCommands';
 import { LiveView, palette, PlainView, summaryLines } from './render';
-import { toStatusDocument, type StatusOutput, type StatusTornLine } from './statusDocument';
+import { checkSessionId, loadState } from './sessionRead';
+import { toStatusDocument, type StatusOutput } from './statusDocument';
+import { statusLines } from './statusText';
 
 declare const __dirname: string;
 
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 3, internal: 4 } as const;
+export { EXIT } from './common';
 
 const HELP = `milestone-agents — run a milestone: a graph of shell tasks and AI agent runs
 
 Usage:
-  milestone-agents run <file> [--cwd DIR] [--executors N] [--json] [--fail-fast] [--rollback] [--allow-dirty]
-  milestone-agents resume [session-id] [--cwd DIR] [--json] [--rollback]
+  milestone-agents run <file> [--cwd DIR] [--executors N] [--json] [--fail-fast] [--rollback] [--allow-dirty] [--worktrees DIR]
+  milestone-agents resume [session-id] [--cwd DIR] [--json] [--rollback] [--worktrees DIR]
+  milestone-agents resolve <task> (--by-hand | --agent | --discard) [--session ID] [--cwd DIR] [--json] [--worktrees DIR]
+  milestone-agents review <task> (--approve | --reject) [--session ID] [--cwd DIR] [--json] [--worktrees DIR]
+  milestone-agents integrate (--checkout | --merge) [--session ID] [--cwd DIR] [--json]
   milestone-agents status [session-id] [--cwd DIR] [--json]
   milestone-agents validate <file> [--cwd DIR] [--json]
 
 Options:
   --cwd DIR        workspace folder (default: the folder holding .milestones/, or the current one)
   --executors N    run at most N tasks at once
-  --json           print events (run, resume) or results (status, validate) as JSON
+  --json           print events (run, resume, resolve, review) or results (status, validate, integrate) as JSON
   --fail-fast      cancel everything at the first failure (on_failure: stop)
   --rollback       when the milestone fails, run the rollback commands in reverse order
   --allow-dirty    start even if the git working tree has uncommitted changes
+  --worktrees DIR  where the tasks' worktrees go (outside the workspace)
+  --session ID     the session (default: the newest where the task waits for you,
+                   or for integrate the newest with a milestone branch)
+
+resolve <task>: a task whose result conflicts with the milestone branch (needs merge)
+  --by-hand        you fixed the conflicting files in its worktree: merge them
+  --agent          its agent runs again to resolve the conflict
+  --discard        drop its result (its commits stay reachable)
+review <task>: a task whose result waits for your approval (review: true)
+  --approve        merge it
+  --reject         do not merge it
+  resolve and review resume the session, as resume does, and show the run.
+integrate: take the session's milestone branch into your checkout
+  --checkout       check the branch out
+  --merge          merge it into the branch you are on
 
 Exit codes: 0 done, 1 a task or blocking gate failed, 2 invalid milestone or usage,
             3 interrupted or paused (the session can be resumed), 4 internal error`;
-
-class UsageError extends Error {}
-
-/** A problem the user can fix, already saying where and what to do: no help text, no stack. */
-class CliError extends Error {}
 
 function parse(argv: string[]) {
   const { values, positionals } = parseArgs({
@@ -56,6 +70,15 @@ function parse(argv: string[]) {
       'fail-fast': { type: 'boolean', default: false },
       rollback: { type: 'boolean', default: false },
       'allow-dirty': { type: 'boolean', default: false },
+      worktrees: { type: 'string' },
+      session: { type: 'string' },
+      'by-hand': { type: 'boolean', default: false },
+      agent: { type: 'boolean', default: false },
+      discard: { type: 'boolean', default: false },
+      approve: { type: 'boolean', default: false },
+      reject: { type: 'boolean', default: false },
+      checkout: { type: 'boolean', default: false },
+      merge: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', short: 'v', default: false },
     },
@@ -84,13 +107,26 @@ export async function main(argv: string[]): Promise<number> {
   }
   try {
     if (rest.length) throw new UsageError(`Unexpected argument ${rest[0]}.`);
-    if ((command === 'resume' || command === 'status') && target !== undefined) checkSessionId(target, values.cwd);
+    checkOptionsFit(command, values);
+    if ((command === 'resume' || command === 'status') && target !== undefined) checkSessionId(target, workspaceFor(values.cwd));
+    if (values.session !== undefined) checkSessionId(values.session, workspaceFor(values.cwd));
     switch (command) {
       case 'run':
         if (!target) throw new UsageError('run needs a milestone file, e.g. milestone-agents run .milestones/add-login.yaml');
         return await run(values, (opts) => Coordinator.start(target, opts), target);
       case 'resume':
         return await run(values, (opts) => Coordinator.resume(workspaceFor(values.cwd), target, opts));
+      case 'resolve':
+      case 'review': {
+        if (!target) throw new UsageError(`${command} needs a task id, e.g. milestone-agents ${command === 'resolve' ? 'resolve beta --by-hand' : 'review api --approve'}`);
+        const how: MergeResolution = chosen(command, values);
+        const workspace = workspaceFor(values.cwd);
+        const session = await sessionToResolve(workspace, values.session, target, how);
+        return await run(values, (opts) => Coordinator.resume(workspace, session, { ...opts, resolutions: [{ task: target, how }] }));
+      }
+      case 'integrate':
+        if (target !== undefined) throw new UsageError(`integrate takes no argument: it takes the branch of the newest session, or of --session ID.`);
+        return await integrate(workspaceFor(values.cwd), values.session, chosen(command, values), values.json);
       case 'status':
         return await status(workspaceFor(values.cwd), target, values.json);
       case 'validate':
@@ -111,11 +147,35 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-/** A session id becomes a path, so a bad one is refused here, with the rule, before any use. */
-function checkSessionId(id: string, cwd: string | undefined): void {
-  if (isValidId(id)) return;
-  const root = displayPath(sessionsRoot(workspaceFor(cwd)));
-  throw new CliError(`"${id}" is not a session id: ids use ${ID_RULE}. The sessions are the folders in ${root}; \`milestone-agents status\` shows the newest.`);
+type Values = ReturnType<typeof parse>['values'];
+
+/** The choice flags of each command: exactly one is given, and none of another command's. */
+const CHOICES = { resolve: RESOLVE_FLAGS, review: REVIEW_FLAGS, integrate: INTEGRATE_FLAGS } as const;
+type ChoiceCommand = keyof typeof CHOICES;
+const WORKTREES_COMMANDS = new Set(['run', 'resume', 'resolve', 'review']);
+const SESSION_COMMANDS = new Set(['resolve', 'review', 'integrate']);
+
+function checkOptionsFit(command: string, values: Values): void {
+  for (const [owner, flags] of Object.entries(CHOICES)) {
+    if (owner === command) continue;
+    const stray = Object.keys(flags).find((flag) => values[flag as keyof Values] === true);
+    if (stray) throw new UsageError(`--${stray} goes with ${owner}, not ${command}.`);
+  }
+  if (values.worktrees !== undefined && !WORKTREES_COMMANDS.has(command)) throw new UsageError(`--worktrees goes with run, resume, resolve and review, not ${command}.`);
+  if (values.session !== undefined && !SESSION_COMMANDS.has(command)) {
+    throw new UsageError(`--session goes with resolve, review and integrate; ${command} takes the session id as its argument.`);
+  }
+}
+
+function chosen<C extends ChoiceCommand>(command: C, values: Values): (typeof CHOICES)[C][keyof (typeof CHOICES)[C]] {
+  const flags = CHOICES[command];
+  const given = (Object.keys(flags) as (keyof typeof flags)[]).filter((flag) => values[flag as keyof Values] === true);
+  const names = Object.keys(flags).map((f) => `--${f}`);
+  const options = `${names.slice(0, -1).join(', ')} or ${names[names.length - 1] ?? ''}`;
+  if (given.length !== 1) {
+    throw new UsageError(given.length ? `${command} takes one of ${options}, not ${given.map((f) => `--${String(f)}`).join(' and ')} together.` : `${command} needs one of ${options}.`);
+  }
+  return flags[given[0]!];
 }
 
 // Problems of the environment, not of this program: the path and the advice say it all.
@@ -145,18 +205,6 @@ function expectedMessage(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Relative to the current folder when below it, as people type paths; absolute otherwise. */
-function displayPath(file: string): string {
-  const rel = path.relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : file;
-}
-
-function workspaceFor(cwd: string | undefined): string {
-  return path.resolve(cwd ?? process.cwd());
-}
-
-type Values = ReturnType<typeof parse>['values'];
-
 async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coordinator>, file?: string): Promise<number> {
   let executors: number | undefined;
   if (values.executors !== undefined) {
@@ -173,6 +221,7 @@ async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coo
     ...(values.cwd ? { workspace: path.resolve(values.cwd) } : file ? { workspace: workspaceOf(file) } : {}),
     ...(executors !== undefined ? { executors } : {}),
   };
+  if (values.worktrees !== undefined) options.worktreesDir = await worktreesDir(values.worktrees, options.workspace ?? workspaceFor(values.cwd));
   const coordinator = await begin(options);
   const out = process.stdout;
   const view = values.json ? undefined : out.isTTY ? new LiveView(out, coordinator.state) : new PlainView(out, coordinator.state);
@@ -210,29 +259,6 @@ async function run(values: Values, begin: (o: CoordinatorOptions) => Promise<Coo
   return outcome.exitCode;
 }
 
-async function loadState(workspace: string, id: string): Promise<{ state: SessionState; live: boolean; torn: StatusTornLine | undefined }> {
-  const paths = new SessionPaths(workspace, id);
-  const contents = await readJournal(paths.events, id);
-  const live = await isSessionLive(paths);
-  // While a coordinator runs the session, an unfinished last line is one being written now.
-  const state = replay(id, contents.events);
-  const torn = contents.torn && !live ? tornReport(paths.events, contents.torn, state) : undefined;
-  return { state, live, torn };
-}
-
-function tornReport(events: string, torn: TornLine, state: SessionState): StatusTornLine {
-  const file = displayPath(events);
-  // A completed session is never resumed, so nothing will drop the line; it is simply ignored.
-  const fate = state.status === 'completed' ? 'The session had completed before it, so the line is ignored' : 'Resuming the session drops that line';
-  return {
-    file,
-    line: torn.line,
-    bytes: torn.bytes,
-    reason: torn.reason,
-    message: `${file}:${torn.line}: the last line of the journal is incomplete: a crash cut it off while it was written, and this status leaves it out. ${fate}; nothing else is lost.`,
-  };
-}
-
 const OLDER_SHOWN = 10;
 
 async function status(workspace: string, id: string | undefined, json: boolean): Promise<number> {
@@ -252,21 +278,7 @@ async function status(workspace: string, id: string | undefined, json: boolean):
     return EXIT.ok;
   }
   const c = palette(process.stdout);
-  // The status command runs nothing itself: a live session is run elsewhere.
-  const shown = shownStatus(state.status, live ? 'elsewhere' : 'none');
-  const statusText = shown !== state.status ? `${shown} (the journal says ${state.status}, but no coordinator is running it: resume it)` : state.status;
-  const lines = [c.bold(`${state.title} (${state.milestoneId}) — session ${state.id}`), `  status: ${statusText}${live ? ' (live)' : ''}`];
-  if (state.branch) lines.push(`  branch: ${state.branch}, ${state.commits.length} commit(s)`);
-  const icon: Record<string, string> = { completed: c.green('✓'), failed: c.red('✗'), running: c.cyan('▸'), skipped: c.yellow('⊘'), cancelled: c.yellow('⊘'), retrying: c.yellow('↻'), queued: '·', pending: '·' };
-  for (const id2 of state.taskOrder) {
-    const t = state.tasks.get(id2);
-    if (!t) continue;
-    const extra = [t.durationMs !== null ? formatDuration(t.durationMs) : '', t.attempts > 1 ? `${t.attempts} attempts` : '', t.message && t.status !== 'completed' ? t.message : ''].filter(Boolean).join(' · ');
-    lines.push(`  ${icon[t.status] ?? '·'} ${t.id.padEnd(20)} ${t.status.padEnd(10)} ${c.dim(extra)}`);
-  }
-  for (const g of state.gates.values()) lines.push(`  ${g.status === 'passed' ? c.green('✓') : g.status === 'failed' ? c.red('✗') : '·'} gate ${g.id} ${g.status}`);
-  for (const a of state.alerts.slice(-5)) lines.push(c.yellow(`  ! ${a.message}`));
-  if (torn) lines.push(c.yellow(`  ! ${torn.message}`));
+  const lines = statusLines({ state, live, torn, workspace }, c);
   if (sessions.length > 1 && !id) {
     // The ids to pass: the record's status is as of its last write (a killed run says running).
     const older = sessions.slice(1);

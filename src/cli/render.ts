@@ -1,8 +1,10 @@
 import * as path from 'node:path';
 import { formatDuration } from '../core/duration';
-import type { JournalEvent } from '../core/session/events';
-import { countTasks, type SessionState } from '../core/session/state';
+import type { JournalEvent, MergeResolution } from '../core/session/events';
+import { countTasks, type SessionState, type TaskState } from '../core/session/state';
 import { completedPercent } from '../shared/presentation';
+import { awaitingLines, integrateOffer } from './nextSteps';
+import { changesText, filesText, printable, withoutEscapes } from './text';
 
 const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
 
@@ -25,12 +27,26 @@ export function progressBar(fraction: number, width: number): string {
   return `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
 }
 
+/** A word in a column of its own, so the task ids after it line up (`merged   api`). */
+const col = (word: string): string => word.padEnd(8);
+
+const RESOLUTION_TEXT: Record<MergeResolution, (t: TaskState | undefined) => string> = {
+  by_hand: (t) => `merging what you resolved by hand${t?.worktree ? ` in ${printable(t.worktree.path)}` : ''}`,
+  agent: (t) => `its agent resolves the conflict${t?.worktree ? ` in ${printable(t.worktree.path)}` : ''}`,
+  discard: () => 'discarding its result',
+  approve: () => 'approved: merging it',
+  reject: () => 'rejected: its result is not merged',
+};
+
+/** Events that matter in a log but would only scroll a terminal's live view. */
+const PLAIN_ONLY: ReadonlySet<JournalEvent['type']> = new Set(['worktree_created', 'worktree_removed']);
+
 /** One line for the events a person watching a run wants to see; undefined for the rest. */
 export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): string | undefined {
-  const title = (id: string): string => s.tasks.get(id)?.title ?? id;
+  const title = (id: string): string => printable(s.tasks.get(id)?.title ?? id);
   switch (e.type) {
     case 'session_started':
-      return c.bold(`▶ ${e.data.title} (${e.data.milestone_id}): ${e.data.tasks.length} tasks, up to ${e.data.executors.max} executors, session ${e.session}`);
+      return c.bold(`▶ ${printable(e.data.title)} (${e.data.milestone_id}): ${e.data.tasks.length} tasks, up to ${e.data.executors.max} executors, session ${e.session}`);
     case 'session_resumed':
       return e.data.by === 'recovery'
         ? c.bold(`▶ resuming session ${e.session}: ${e.data.requeued.length} interrupted task(s) run again${e.data.reset.length ? `, ${e.data.reset.length} retried` : ''}`)
@@ -40,37 +56,61 @@ export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): str
     case 'task_completed':
       return `${c.green('✓')} ${e.data.task} ${c.dim(`${title(e.data.task)} · ${formatDuration(e.data.duration_ms)}`)}`;
     case 'task_failed':
-      return `${c.red('✗')} ${e.data.task} ${c.red(e.data.message)}${e.data.final ? '' : c.yellow(' · will retry')}`;
+      return `${c.red('✗')} ${e.data.task} ${c.red(printable(e.data.message))}${e.data.final ? '' : c.yellow(' · will retry')}`;
     case 'task_retrying':
       return c.yellow(`↻ ${e.data.task} retrying in ${formatDuration(e.data.delay_ms)} (attempt ${e.data.attempt})`);
     case 'task_skipped':
-      return c.yellow(`⊘ ${e.data.task} skipped: ${e.data.reason}`);
+      return c.yellow(`⊘ ${e.data.task} skipped: ${printable(e.data.reason)}`);
     case 'task_cancelled':
-      return c.yellow(`⊘ ${e.data.task} cancelled: ${e.data.reason}`);
+      return c.yellow(`⊘ ${e.data.task} cancelled: ${printable(e.data.reason)}`);
     case 'quality_gate_passed':
       return `${c.green('✓')} gate ${e.data.gate} passed ${c.dim(formatDuration(e.data.duration_ms))}`;
     case 'quality_gate_failed':
-      return `${c.red('✗')} gate ${e.data.gate} failed: ${e.data.message}${e.data.blocking ? '' : c.dim(' (not blocking)')}`;
+      return `${c.red('✗')} gate ${e.data.gate} failed: ${printable(e.data.message)}${e.data.blocking ? '' : c.dim(' (not blocking)')}`;
     case 'git_branch_ready':
-      return c.dim(`  git: on branch ${e.data.branch}${e.data.created ? ' (created)' : ''}`);
+      return e.data.worktree
+        ? c.dim(`  git: milestone branch ${printable(e.data.branch)}${e.data.created ? ' (created)' : ''}, integrated in ${printable(e.data.worktree)}`)
+        : c.dim(`  git: on branch ${printable(e.data.branch)}${e.data.created ? ' (created)' : ''}`);
+    case 'worktree_created': {
+      const d = e.data;
+      const extra = [d.reused ? 'reused' : '', d.port !== null ? `port ${d.port}` : ''].filter(Boolean).join(', ');
+      return c.dim(`  worktree ${d.task ?? 'integration'}: ${printable(d.path)} on ${printable(d.branch)}${extra ? ` (${extra})` : ''}`);
+    }
+    case 'worktree_removed':
+      return c.dim(`  worktree ${e.data.task ?? 'integration'} removed: ${printable(e.data.path)}`);
+    case 'task_merged': {
+      const d = e.data;
+      const how = d.strategy === 'none' ? 'no changes' : `${d.strategy}, ${changesText(d.changes)}`;
+      return `${c.green(col('merged'))} ${d.task}  ${c.dim(`(${how})`)}`;
+    }
+    case 'merge_conflict':
+      return c.red(`CONFLICT ${e.data.task} needs merge: ${filesText(e.data.files)} — resolve: milestone-agents resolve ${e.data.task} --by-hand|--agent|--discard`);
+    case 'review_requested':
+      return `${c.cyan(col('review'))} ${e.data.task} waits for approval ${c.dim(`(${changesText(e.data.changes)})`)}: milestone-agents review ${e.data.task} --approve|--reject`;
+    case 'merge_resolution': {
+      const word = e.data.how === 'approve' || e.data.how === 'reject' ? 'review' : 'resolve';
+      return `${c.cyan(col(word))} ${e.data.task}: ${RESOLUTION_TEXT[e.data.how](s.tasks.get(e.data.task))}`;
+    }
+    case 'merge_discarded':
+      return `${c.yellow(col('discard'))} ${e.data.task}: its result is not merged; its commits stay at ${printable(e.data.ref)}${e.data.sha ? ` (${e.data.sha.slice(0, 7)})` : ''}`;
     case 'git_unavailable':
-      return c.yellow(`! git: ${e.data.reason}`);
+      return c.yellow(`! git: ${printable(e.data.reason)}`);
     case 'auto_commit':
-      return c.dim(`  git: ${e.data.sha.slice(0, 7)} ${e.data.message} (${e.data.files} file${e.data.files === 1 ? '' : 's'})`);
+      return c.dim(`  git: ${e.data.sha.slice(0, 7)} ${printable(e.data.message)} (${e.data.files} file${e.data.files === 1 ? '' : 's'})`);
     case 'git_pushed':
       return c.dim(`  git: pushed ${e.data.branch} to ${e.data.remote}`);
     case 'git_conflict':
-      return c.red(`! git conflict: ${e.data.detail}`);
+      return c.red(`! git conflict: ${printable(e.data.detail)}`);
     case 'git_error':
-      return c.red(`! git ${e.data.operation}: ${e.data.message}`);
+      return c.red(`! git ${e.data.operation}: ${printable(e.data.message)}`);
     case 'safety_warning':
-      return c.yellow(`! safety: ${e.data.message}`);
+      return c.yellow(`! safety: ${printable(e.data.message)}`);
     case 'alert':
-      return c.yellow(`! ${e.data.message}`);
+      return c.yellow(`! ${printable(e.data.message)}`);
     case 'dependency_issues':
-      return e.data.issues.length && e.data.source !== 'start' ? c.yellow(`! ${e.data.issues.length} dependency issue(s): ${e.data.issues[0]?.message ?? ''}`) : undefined;
+      return e.data.issues.length && e.data.source !== 'start' ? c.yellow(`! ${e.data.issues.length} dependency issue(s): ${printable(e.data.issues[0]?.message ?? '')}`) : undefined;
     case 'session_paused':
-      return c.yellow(`⏸ paused: ${e.data.reason}`);
+      return c.yellow(`⏸ paused: ${printable(e.data.reason)}`);
     case 'agent_recovered':
       return c.yellow(`↻ agent ${e.data.agent} replaced in ${formatDuration(e.data.recovery_ms)}${e.data.requeued.length ? `; re-queued ${e.data.requeued.join(', ')}` : ''}`);
     case 'rollback_step':
@@ -105,7 +145,7 @@ export class LiveView {
   event(e: JournalEvent): void {
     if (e.type === 'progress') this.progressAt = Date.now();
     const line = describeEvent(e, this.c, this.state);
-    if (e.type === 'task_started') return this.schedule();
+    if (e.type === 'task_started' || PLAIN_ONLY.has(e.type)) return this.schedule();
     if (line) this.print(line);
     else this.schedule();
   }
@@ -150,16 +190,30 @@ export class LiveView {
     const eta = left > 0 ? ` · ETA ${formatDuration(left)}` : '';
     // The bar is how far the run got; the text, as in the editor, how much of it completed.
     const notRun = counts.skipped + counts.cancelled;
-    const lines = [`${progressBar(finished / counts.total, width)} ${counts.completed}/${counts.total} completed · ${completedPercent(counts)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${notRun ? ` · ${notRun} not run` : ''}${eta}`];
+    const tasks = [...s.tasks.values()];
+    const needsMerge = tasks.filter((t) => t.status === 'needs_merge');
+    const inReview = tasks.filter((t) => t.status === 'in_review');
+    const waiting = `${needsMerge.length ? this.c.red(` · ${needsMerge.length} need${needsMerge.length === 1 ? 's' : ''} merge`) : ''}${inReview.length ? this.c.cyan(` · ${inReview.length} in review`) : ''}`;
+    const lines = [`${progressBar(finished / counts.total, width)} ${counts.completed}/${counts.total} completed · ${completedPercent(counts)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${notRun ? ` · ${notRun} not run` : ''}${waiting}${eta}`];
     const cols = this.out.columns || 100;
-    for (const t of s.tasks.values()) {
+    // Only the free text at the end is shortened, by its visible length, so a line never wraps.
+    const fit = (text: string, used: number): string => {
+      const room = Math.max(0, cols - used);
+      return text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
+    };
+    for (const t of tasks) {
       if (t.status !== 'running') continue;
       const elapsed = t.startedAt ? formatDuration(Date.now() - Date.parse(t.startedAt)) : '';
-      // Only the output tail is shortened, by its visible length, so a line never wraps.
-      const room = Math.max(0, cols - t.id.length - elapsed.length - 8);
-      const tail = this.lastLine.get(t.id) ?? '';
-      const shown = tail.length > room ? `${tail.slice(0, Math.max(0, room - 1))}…` : tail;
+      const shown = fit(printable(withoutEscapes(this.lastLine.get(t.id) ?? '')), t.id.length + elapsed.length + 8);
       lines.push(`  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${this.c.dim(shown)}`);
+    }
+    // The tasks that wait for the user stay in view until the run ends: nothing else will bring them back.
+    for (const t of needsMerge) {
+      lines.push(`  ${this.c.red('⚠')} ${t.id} ${this.c.red('needs merge')} ${this.c.dim(fit(filesText(t.merge?.files ?? []), t.id.length + 18))}`);
+    }
+    for (const t of inReview) {
+      const changes = t.merge?.changes ? changesText(t.merge.changes) : '';
+      lines.push(`  ${this.c.cyan('◆')} ${t.id} ${this.c.cyan('in review')} ${this.c.dim(fit(changes, t.id.length + 16))}`);
     }
     this.out.write(`${lines.join('\n')}\n`);
     this.drawn = lines.length;
@@ -215,7 +269,10 @@ export function summaryLines(s: SessionState, c: Palette, workspace: string): st
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   const dir = path.join(workspace, '.milestones', 'sessions', s.id);
   const lines = [head, `  session state: ${rel(dir)}`, `  task logs:     ${rel(path.join(dir, 'logs'))}`];
-  if (s.branch) lines.push(`  git branch:    ${s.branch}${s.commits.length ? ` (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : ''}`);
-  if (s.status === 'interrupted' || s.status === 'failed') lines.push(`  resume with:   milestone-agents resume ${s.id}${workspace !== process.cwd() ? ` --cwd ${rel(workspace)}` : ''}`);
+  if (s.branch) lines.push(`  git branch:    ${printable(s.branch)}${s.commits.length ? ` (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : ''}`);
+  const awaiting = awaitingLines(s, c, workspace);
+  // Resolving a task resumes the session: a plain resume would stop at the same place.
+  if (s.status === 'failed' || (s.status === 'interrupted' && !awaiting.length)) lines.push(`  resume with:   milestone-agents resume ${s.id}${workspace !== process.cwd() ? ` --cwd ${rel(workspace)}` : ''}`);
+  lines.push(...awaiting, ...integrateOffer(s, c, workspace));
   return lines;
 }

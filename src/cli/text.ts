@@ -1,0 +1,36 @@
+// Text from outside the program (milestone files, task output, git) made safe and short for
+// a terminal line.
+import { listed } from '../core/coordinator/errors';
+import type { DiffStat } from '../core/session/events';
+
+/**
+ * Text from files, tasks and git (titles, messages, file names, paths) as one harmless line:
+ * control characters (an escape sequence would drive the terminal, a newline fake a line)
+ * and the bidirectional overrides that reorder what is shown become visible escapes.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `3 files +40 -2`: what a task's result changes. */
+export function changesText(d: DiffStat): string {
+  return `${d.files} file${d.files === 1 ? '' : 's'} +${d.added} -${d.removed}`;
+}
+
+/** The conflicting files of a merge, the first few by name. */
+export function filesText(files: readonly string[]): string {
+  return files.length ? listed(files.map(printable)) : 'files not named';
+}
+
+/**
+ * A line of a task's output without its terminal sequences (colours, cursor movement): the
+ * text the task meant to show, before `printable` makes the rest visible.
+ */
+export function withoutEscapes(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '');
+}
+
