@@ -9,7 +9,7 @@ import { openRepository } from '../core/git/repository';
 import { takeMilestoneBranch, type TakeHow } from '../core/git/integrate';
 import { isValidId } from '../core/ids';
 import type { MergeResolution } from '../core/session/events';
-import { AWAITING_USER_STATUSES, type SessionState, type TaskState } from '../core/session/state';
+import { AWAITING_USER_STATUSES, type SessionState, type TaskState, type TaskStatus } from '../core/session/state';
 import { isInside, realPath } from '../core/milestone/workspace';
 import { CliError, cliCommand, EXIT } from './common';
 import { loadState, newestWhere, runningProcess, sessionIds, type ReadSession } from './sessionRead';
@@ -50,15 +50,18 @@ export async function sessionToResolve(workspace: string, given: string | undefi
   return state.id;
 }
 
+/** The statuses each resolution applies to: the coordinator's rule, checked before resuming. */
+const WAITING_FOR: Record<MergeResolution, readonly TaskStatus[]> = { by_hand: ['needs_merge'], agent: ['needs_merge'], discard: ['needs_merge', 'in_review'], approve: ['in_review'], reject: ['in_review'] };
+
 function refuseWrongStatus(t: TaskState, how: MergeResolution, workspace: string): void {
-  if (isReview(how)) {
-    if (t.status === 'in_review') return;
-    if (t.status === 'needs_merge') throw new CliError(`Task "${t.id}" needs a merge, not a review: run \`${cliCommand(['resolve', t.id], workspace)} --by-hand\` (or --agent, or --discard).`);
-    throw new CliError(`Task "${t.id}" is ${t.status}, not in_review: there is no result of it waiting for approval.`);
+  if (WAITING_FOR[how].includes(t.status)) {
+    if (how === 'agent' && t.kind !== 'agent') throw new CliError(`Task "${t.id}" runs a shell command, not an agent: resolve its conflict by hand (--by-hand), or discard its result (--discard).`);
+    return;
   }
-  if (t.status === 'needs_merge') return;
+  if (t.status === 'needs_merge') throw new CliError(`Task "${t.id}" needs a merge, not a review: run \`${cliCommand(['resolve', t.id], workspace)} --by-hand\` (or --discard${t.kind === 'agent' ? ', or --agent' : ''}).`);
   if (t.status === 'in_review') throw new CliError(`Task "${t.id}" waits for review, not a merge: run \`${cliCommand(['review', t.id], workspace)} --approve\` (or --reject).`);
-  throw new CliError(`Task "${t.id}" is ${t.status}, not needs_merge: there is no conflict of it to resolve.`);
+  const why = how === 'discard' ? 'it has no result waiting to be merged' : isReview(how) ? 'no result of it waits for approval' : 'there is no conflict of it to resolve';
+  throw new CliError(`Task "${t.id}" is ${t.status}, not ${WAITING_FOR[how].join(' or ')}: ${why}.`);
 }
 
 /** `--by-hand` means the conflict was fixed in the task's worktree: check that before resuming. */

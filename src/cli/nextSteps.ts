@@ -18,7 +18,8 @@ export function awaitingLines(s: SessionState, c: Palette, workspace: string): s
       if (t.worktree) lines.push(`                 worktree: ${printable(t.worktree.path)}`);
       const commands: [string, string][] = [
         [cliCommand(['resolve', t.id, '--by-hand'], workspace), 'once you fixed the files in its worktree'],
-        [cliCommand(['resolve', t.id, '--agent'], workspace), 'its agent resolves the conflict'],
+        // A shell task has no agent to ask.
+        ...(t.kind === 'agent' ? [[cliCommand(['resolve', t.id, '--agent'], workspace), 'its agent resolves the conflict'] as [string, string]] : []),
         [cliCommand(['resolve', t.id, '--discard'], workspace), 'drop its result (its commits are kept)'],
       ];
       lines.push(...commandColumn('resolve:', commands, c));

@@ -83,8 +83,11 @@ export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): str
       const how = d.strategy === 'none' ? 'no changes' : `${d.strategy}, ${changesText(d.changes)}`;
       return `${c.green(col('merged'))} ${d.task}  ${c.dim(`(${how})`)}`;
     }
-    case 'merge_conflict':
-      return c.red(`CONFLICT ${e.data.task} needs merge: ${filesText(e.data.files)} — resolve: milestone-agents resolve ${e.data.task} --by-hand|--agent|--discard`);
+    case 'merge_conflict': {
+      // A shell task has no agent to ask.
+      const ways = s.tasks.get(e.data.task)?.kind === 'run' ? '--by-hand|--discard' : '--by-hand|--agent|--discard';
+      return c.red(`CONFLICT ${e.data.task} needs merge: ${filesText(e.data.files)} — resolve: milestone-agents resolve ${e.data.task} ${ways}`);
+    }
     case 'review_requested':
       return `${c.cyan(col('review'))} ${e.data.task} waits for approval ${c.dim(`(${changesText(e.data.changes)})`)}: milestone-agents review ${e.data.task} --approve|--reject`;
     case 'merge_resolution': {

@@ -148,6 +148,23 @@ describe('CLI rendering of worktrees and merges', () => {
     assert.match(elsewhere, /or: git -C \S*somewhere\/else switch milestone\/demo/);
   });
 
+  it('offers no --agent for a shell task in a worktree: it has no agent to ask', () => {
+    const f = new EventFactory(SESSION);
+    const shell: TaskSummary = { ...isolated('sh'), kind: 'run', command: 'make sh' };
+    const events = [
+      f.make('session_started', {
+        milestone_id: 'demo', milestone_file: '/ws/.milestones/demo.yaml', workspace: process.cwd(), title: 'Demo', type: 'development', complexity: 'medium',
+        tasks: [shell], gates: [], executors: { min: 1, max: 1 }, on_failure: 'continue', pid: 1111, host: 'host-a',
+      }),
+      f.make('merge_conflict', { task: 'sh', branch: 'milestone/demo-tasks/sh', files: ['a.txt'], changes: { files: 1, added: 1, removed: 0 } }),
+      f.make('session_interrupted', { reason: 'needs_merge' }),
+    ];
+    assert.deepEqual(described(events).slice(1), ['CONFLICT sh needs merge: a.txt — resolve: milestone-agents resolve sh --by-hand|--discard']);
+    const lines = summaryLines(replay(SESSION, events), plain, process.cwd()).join('\n');
+    assert.match(lines, /milestone-agents resolve sh --by-hand +once you fixed the files in its worktree\n +milestone-agents resolve sh --discard/);
+    assert.doesNotMatch(lines, /--agent/);
+  });
+
   it('a session in place (no integration worktree) gets no offer: its branch is the checkout', () => {
     const f = new EventFactory(SESSION);
     const events = [conflictRun(f)[0]!, f.make('git_branch_ready', { branch: 'milestone/demo', base_commit: 'abc', created: true, repository: '/ws' }), f.make('milestone_completed', { duration_ms: 10, tasks: 3 })];
