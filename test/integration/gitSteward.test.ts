@@ -2,11 +2,18 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { GitSteward } from '../../src/core/coordinator/gitSteward';
+import type { Task } from '../../src/core/milestone/model';
 import { parseMilestoneText } from '../../src/core/milestone/parse';
+import { emptySessionState } from '../../src/core/session/state';
 import { cleanupTempDirs, git, workspace } from './helpers';
 import { harness, type Harness } from './moduleHarness';
 
 const MILESTONE = 'id: mod\ntasks:\n  - { id: a, run: "true" }\n';
+
+/** A shell task of the milestone (shared: these tests run in place, committing in the working tree). */
+function taskNamed(id: string, title: string): Task {
+  return { ...parseMilestoneText(MILESTONE, 'mod.yaml').milestone.tasks[0]!, id, title };
+}
 
 describe('coordinator/gitSteward (a real git agent, real repositories)', function () {
   let h: Harness | undefined;
@@ -28,6 +35,10 @@ describe('coordinator/gitSteward (a real git agent, real repositories)', functio
       pool: h.pool,
       supervisor: h.supervisor,
       recorder: h.recorder,
+      state: emptySessionState('mod'),
+      mergeEnded: () => undefined,
+      integrationBusy: () => false,
+      integrationFree: () => undefined,
       committed: (t) => {
         committed.push(t);
         waiter?.(t);
@@ -47,7 +58,7 @@ describe('coordinator/gitSteward (a real git agent, real repositories)', functio
     await h!.recorder.drain();
     const unavailable = h!.events.filter((e) => e.type === 'git_unavailable');
     assert.equal(unavailable.length, 1);
-    assert.equal(s.commitTask({ id: 'a', title: 'A' }), false);
+    assert.equal(s.commitTask(taskNamed('a', 'A')), false);
   });
 
   it('gets the branch ready, then holds what follows a task until its commit, which holds the task\'s file only', async () => {
@@ -56,7 +67,7 @@ describe('coordinator/gitSteward (a real git agent, real repositories)', functio
     assert.equal(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'milestone/mod');
     await fs.writeFile(path.join(dir, 'a.txt'), 'a\n');
     const next = released();
-    assert.equal(s.commitTask({ id: 'a', title: 'Task A' }), true, 'with a commit per task, dependents wait');
+    assert.equal(s.commitTask(taskNamed('a', 'Task A')), true, 'with a commit per task, dependents wait');
     assert.deepEqual(committed, [], 'nothing is released before the commit');
     assert.equal(await next, 'a');
     assert.ok(h!.recorder.state.commits.length === 1, 'the commit came first');
@@ -71,11 +82,11 @@ describe('coordinator/gitSteward (a real git agent, real repositories)', functio
   it('with threshold or no auto-commit, lets dependents go at once', async () => {
     const threshold = await steward({ autoCommit: 'threshold' });
     await threshold.s.prepare();
-    assert.equal(threshold.s.commitTask({ id: 'a', title: 'A' }), false);
+    assert.equal(threshold.s.commitTask(taskNamed('a', 'A')), false);
     await h!.close();
     const off = await steward({ autoCommit: 'off' });
     await off.s.prepare();
-    assert.equal(off.s.commitTask({ id: 'a', title: 'A' }), false);
+    assert.equal(off.s.commitTask(taskNamed('a', 'A')), false);
   });
 
   it('releases the task waiting on a commit, once, when the git agent crashes', async () => {
@@ -86,7 +97,7 @@ describe('coordinator/gitSteward (a real git agent, real repositories)', functio
     // Killed first: the commit is sent to a dying agent and never made, and its task must
     // not wait for it forever.
     h!.pool.kill(h!.pool.get('git')!);
-    assert.equal(s.commitTask({ id: 'b', title: 'B' }), true);
+    assert.equal(s.commitTask(taskNamed('b', 'B')), true);
     assert.equal(await next, 'b');
     await h!.waitFor((e) => e.type === 'agent_recovered');
     assert.deepEqual(committed, ['b'], 'released once');

@@ -15,7 +15,7 @@ async function repoWith(files: Record<string, string>): Promise<{ repo: RepoHand
   initRepository(dir);
   const opened = await openRepository(dir);
   assert.ok(opened);
-  return { repo: { ...opened, config: [] }, dir, wts: await tempDir('ma-wt-') };
+  return { repo: opened, dir, wts: await tempDir('ma-wt-') };
 }
 
 describe('git/worktrees (real git)', function () {

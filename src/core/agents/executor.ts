@@ -24,6 +24,10 @@ export class ExecutorAgent implements Agent<'executor'> {
       this.ctx.send({ type: 'task_exit', task, attempt, outcome: 'spawn_error', exitCode: null, signal: null, durationMs: 0, message: `executor ${this.ctx.agent} is already running ${this.running.task}` });
       return;
     }
+    if (spec.setup) {
+      this.setUp(task, attempt, spec, spec.setup);
+      return;
+    }
     const proc = new RunningProcess(spec, {
       onLine: (line) => this.output(task, line),
       onSpawn: (pid) => {
@@ -55,6 +59,30 @@ export class ExecutorAgent implements Agent<'executor'> {
         message = r.signal ? `killed by ${r.signal}` : r.exitCode === 127 ? 'exit code 127 (command not found)' : `exit code ${r.exitCode}`;
       }
       this.ctx.send({ type: 'task_exit', task, attempt, outcome, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, message });
+    });
+  }
+
+  /**
+   * A fresh worktree's `setup` (e.g. `npm ci`) runs first, into its own log; the task runs
+   * only if it succeeds. Cancelling the task cancels the setup.
+   */
+  private setUp(task: string, attempt: number, spec: ProcessSpec, setup: NonNullable<ProcessSpec['setup']>): void {
+    const { setup: _omit, ...rest } = spec;
+    void _omit;
+    const proc = new RunningProcess(
+      { ...rest, command: { shell: setup.shell }, logFile: setup.logFile, header: `--- ${new Date().toISOString()} setup of ${task}: $ ${setup.shell}` },
+      { onLine: (line) => this.output(task, `setup: ${line}`) },
+    );
+    this.running = { task, process: proc };
+    void proc.done.then((r) => {
+      this.running = undefined;
+      if (r.exitCode === 0 && !r.cancelled) {
+        this.run(task, attempt, rest);
+        return;
+      }
+      const outcome: TaskOutcome = r.cancelled ? 'cancelled' : r.timedOut ? 'timeout' : r.spawnError !== undefined ? 'spawn_error' : 'failed';
+      const why = r.cancelled ? 'cancelled during setup' : `setup failed (${r.spawnError ?? (r.signal ? `killed by ${r.signal}` : `exit code ${r.exitCode}`)}): see ${setup.logFile}`;
+      this.ctx.send({ type: 'task_exit', task, attempt, outcome, exitCode: r.exitCode, signal: r.signal, durationMs: r.durationMs, message: why });
     });
   }
 

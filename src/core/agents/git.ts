@@ -1,16 +1,20 @@
+import * as path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { commitMessage, EMPTY_TREE, excludeSessionState, findConflict, openRepository } from '../git/repository';
+import { clearStaleIndexLock, copyIncluded, describeConflict, discardResult, ensureBranch, ensureWorktree, gitAt, listWorktrees, mergeTaskResult, parkWorktree, removeIntegration, removeMerged, type RepoHandle } from '../git/worktrees';
 import type { Agent, AgentCommand, AgentContext } from './agent';
-import type { GitConfig } from './messages';
+import type { GitAnswer, GitConfig, GitRequest } from './messages';
 
 /**
  * The git integration agent: puts the work on the milestone branch, commits it as tasks
- * complete, stops the session on a conflict, and makes the final commit (and push).
+ * complete, stops the session on a conflict, and makes the final commit (and push). By
+ * default the branch lives in an integration worktree of its own, and the agent runs the
+ * merge queue: it makes each isolated task's worktree, merges its result, and removes it.
  * Operations run one at a time, in the order asked.
  */
 export class GitAgent implements Agent<'git'> {
   private queue: Promise<void> = Promise.resolve();
-  private repo: { git: SimpleGit; root: string } | undefined;
+  private repo: RepoHandle | undefined;
   private readonly config: GitConfig;
 
   constructor(private readonly ctx: AgentContext) {
@@ -31,11 +35,56 @@ export class GitAgent implements Agent<'git'> {
     if (m.type === 'git_prepare') run(() => this.prepare());
     else if (m.type === 'git_commit') run(() => this.commit(m.reason, m.task, m.title));
     else if (m.type === 'git_finish') run(() => this.finish(m.message));
+    else if (m.type === 'git_request') {
+      // Every request is answered, an error included: the merge queue waits on the answer.
+      this.queue = this.queue
+        .then(() => this.request(m.request))
+        .catch((err: unknown): GitAnswer => ({ op: 'error', message: (err as Error).message?.trim() || String(err) }))
+        .then((answer) => this.ctx.send({ type: 'git_reply', ref: m.ref, answer }));
+    }
+  }
+
+  /** The integration worktree: where shared tasks' work is committed and task results are merged. */
+  private get integration(): string | undefined {
+    return this.config.worktrees ? path.join(this.config.worktrees, 'integration') : undefined;
+  }
+
+  private async openedRepository(): Promise<RepoHandle> {
+    const repo = await this.repository();
+    if (!repo) throw new Error('the repository is gone');
+    return repo;
+  }
+
+  private async request(r: GitRequest): Promise<GitAnswer> {
+    const repo = await this.openedRepository();
+    const integration = this.integration;
+    if (!integration) throw new Error('worktrees are off (git.in_place): there is no merge queue');
+    switch (r.op) {
+      case 'worktree_open': {
+        const started = Date.now();
+        const made = await ensureWorktree(repo, r.dir, r.branch, this.config.branch);
+        if (!made.reused) await copyIncluded(repo, r.dir);
+        const base = (await repo.git.raw(['merge-base', this.config.branch, r.branch])).trim();
+        return { op: 'worktree_open', path: r.dir, branch: r.branch, base, reused: made.reused, durationMs: Date.now() - started };
+      }
+      case 'merge':
+        return { op: 'merge', result: await mergeTaskResult(repo, { integration, worktree: r.dir, branch: r.branch, milestoneBranch: this.config.branch, message: r.message, commitOnly: r.commitOnly }) };
+      case 'close': {
+        if (r.mode === 'merged') return { op: 'close', result: await removeMerged(repo, integration, r.dir, r.branch) };
+        if (r.mode === 'park') return { op: 'close', result: await parkWorktree(repo, r.dir, r.message) };
+        return { op: 'close', result: await discardResult(repo, r.dir, r.branch, r.ref ?? `refs/milestones/${this.config.milestoneId}/discarded/${r.task}`, r.message) };
+      }
+      case 'describe_conflict':
+        return { op: 'describe_conflict', ...(await describeConflict(repo, r.dir, this.config.branch)) };
+      case 'close_integration':
+        return { op: 'close_integration', result: await removeIntegration(repo, integration) };
+    }
   }
 
   private async prepare(): Promise<void> {
     const { session } = this.ctx.init;
-    this.repo = await openRepository(this.config.repository ?? session.workspace, this.config.binary);
+    const opened = await openRepository(this.config.repository ?? session.workspace, this.config.binary);
+    this.repo = opened ? { ...opened, ...(this.config.binary ? { binary: this.config.binary } : {}) } : undefined;
     if (!this.repo) {
       // The coordinator checked a moment ago; the repository went away since.
       this.ctx.send({ type: 'git_prepared', ok: true, available: false, reason: `${session.workspace} is no longer in a git repository: no branch, no commits. Run \`git init\` there to get them.` });
@@ -43,6 +92,11 @@ export class GitAgent implements Agent<'git'> {
     }
     const { git, root } = this.repo;
     await excludeSessionState(git, root, session.workspace);
+    const integration = this.integration;
+    if (integration) {
+      await this.prepareIntegration(integration);
+      return;
+    }
     // A conflict that appeared since the coordinator's preflight (which also refused a
     // dirty tree before the session was created) still stops the run here.
     const conflict = await findConflict(git, root);
@@ -73,22 +127,57 @@ export class GitAgent implements Agent<'git'> {
   }
 
   /**
+   * The milestone branch, made if needed, checked out in the integration worktree: the
+   * user's own checkout is not touched. A crash may have left git's index lock in one of
+   * the session's worktrees; nobody else works there, so it goes.
+   */
+  private async prepareIntegration(integration: string): Promise<void> {
+    const repo = await this.openedRepository();
+    const branch = this.config.branch;
+    const made = await ensureBranch(repo.git, branch, this.config.milestoneId);
+    const ours = (await listWorktrees(repo.git)).filter((w) => this.config.worktrees && w.path.startsWith(`${this.config.worktrees}${path.sep}`));
+    for (const w of ours) await clearStaleIndexLock(gitAt(repo, w.path), w.path).catch(() => false);
+    await ensureWorktree(repo, integration, branch);
+    this.ctx.emit({ type: 'git_branch_ready', data: { branch, base_commit: this.config.baseCommit ?? made.head, created: made.created, repository: repo.root, worktree: integration } });
+    this.ctx.send({ type: 'git_prepared', ok: true, available: true, root: repo.root, integration });
+  }
+
+  /** Where commits are made: the integration worktree, or in place the user's working tree. */
+  private async workdir(): Promise<{ git: SimpleGit; root: string } | undefined> {
+    const repo = await this.repository();
+    if (!repo) return undefined;
+    const integration = this.integration;
+    return integration ? { git: gitAt(repo, integration), root: integration } : repo;
+  }
+
+  /**
    * The repository prepared at the start. A replacement agent (the first one crashed) was
    * never asked to prepare: it opens the repository itself, on the branch already checked out.
    */
-  private async repository(): Promise<{ git: SimpleGit; root: string } | undefined> {
-    this.repo ??= await openRepository(this.config.repository ?? this.ctx.init.session.workspace, this.config.binary);
+  private async repository(): Promise<RepoHandle | undefined> {
+    if (!this.repo) {
+      const opened = await openRepository(this.config.repository ?? this.ctx.init.session.workspace, this.config.binary);
+      if (opened) this.repo = { ...opened, ...(this.config.binary ? { binary: this.config.binary } : {}) };
+    }
     return this.repo;
   }
 
   private async commit(reason: 'task' | 'threshold', task: string, title: string): Promise<void> {
-    const repo = await this.repository();
+    const repo = await this.workdir();
     if (!repo) {
       this.ctx.send({ type: 'git_done', operation: 'commit', ok: true, task });
       return;
     }
     const { git } = repo;
     const status = await git.status();
+    if (!this.integration && status.current !== this.config.branch) {
+      // In place, a checkout by the user moved HEAD: committing now would put the
+      // milestone's work on their branch.
+      const detail = `HEAD moved to ${status.current ?? 'a detached commit'} while the milestone runs on ${this.config.branch}: switch back (git switch ${this.config.branch}) and resume, or run without git.in_place`;
+      this.ctx.emit({ type: 'git_conflict', data: { kind: 'branch_moved', detail } });
+      this.ctx.send({ type: 'git_done', operation: 'commit', ok: false, error: detail, task });
+      return;
+    }
     const conflict = await findConflict(git, repo.root, status);
     if (conflict) {
       this.ctx.emit({ type: 'git_conflict', data: conflict });
@@ -118,7 +207,7 @@ export class GitAgent implements Agent<'git'> {
   }
 
   private async finish(message: string): Promise<void> {
-    const repo = await this.repository();
+    const repo = await this.workdir();
     if (!repo) {
       this.ctx.send({ type: 'git_done', operation: 'finish', ok: true });
       return;

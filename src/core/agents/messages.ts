@@ -3,6 +3,7 @@
 // they subscribe to, and they answer with reports.
 import type { AgentKind, EventDraft, EventType, JournalEvent } from '../session/events';
 import type { ProcessSpec } from '../process/processSpec';
+import type { CloseResult, MergeResult } from '../git/worktrees';
 
 export type { ProcessSpec } from '../process/processSpec';
 
@@ -33,7 +34,30 @@ export interface GitConfig {
   milestoneId: string;
   /** Known from the journal when a session is resumed. */
   baseCommit?: string;
+  /**
+   * The session's worktree folder (outside the workspace): the milestone branch is
+   * integrated in `<worktrees>/integration`, each isolated task works in `<worktrees>/<task>`.
+   * Absent in place: the milestone branch is checked out in the user's own working tree.
+   */
+  worktrees?: string;
 }
+
+/** What the git agent does for the merge queue and the worktrees, each answered by a `git_reply` with the same `ref`. */
+export type GitRequest =
+  | { op: 'worktree_open'; task: string; dir: string; branch: string }
+  | { op: 'merge'; task: string; dir: string; branch: string; message: string; commitOnly: boolean }
+  | { op: 'close'; task: string; dir: string; branch: string; mode: 'merged' | 'park' | 'discard'; message: string; ref?: string }
+  | { op: 'describe_conflict'; task: string; dir: string }
+  | { op: 'close_integration' };
+
+export type GitAnswer =
+  | { op: 'worktree_open'; path: string; branch: string; base: string; reused: boolean; durationMs: number }
+  | { op: 'merge'; result: MergeResult }
+  | { op: 'close'; result: CloseResult }
+  | { op: 'describe_conflict'; files: string[]; text: string }
+  | { op: 'close_integration'; result: CloseResult }
+  /** `agentLost`: the git agent died before answering (the coordinator says so, not the agent). */
+  | { op: 'error'; message: string; agentLost?: boolean };
 
 export interface AgentInit {
   type: 'init';
@@ -64,6 +88,7 @@ export type CoordinatorToAgent =
   | { type: 'git_prepare' }
   | { type: 'git_commit'; reason: 'task' | 'threshold'; task: string; title: string }
   | { type: 'git_finish'; message: string }
+  | { type: 'git_request'; ref: number; request: GitRequest }
   | { type: 'rollback'; steps: { task: string; spec: ProcessSpec }[] }
   | { type: 'shutdown' };
 
@@ -86,8 +111,12 @@ export type AgentToCoordinator =
       durationMs: number;
       message: string;
     }
-  /** `available: false`: there is no repository, said in `reason`. */
-  | { type: 'git_prepared'; ok: boolean; available: boolean; error?: string; reason?: string }
+  /**
+   * `available: false`: there is no repository, said in `reason`. `root`: the repository's
+   * top folder; `integration`: where the milestone branch is checked out (absent in place).
+   */
+  | { type: 'git_prepared'; ok: boolean; available: boolean; error?: string; reason?: string; root?: string; integration?: string }
+  | { type: 'git_reply'; ref: number; answer: GitAnswer }
   | { type: 'git_done'; operation: 'commit' | 'finish'; ok: boolean; error?: string; task?: string }
   | { type: 'rollback_done'; ok: boolean }
   /** Ask the coordinator to journal an event this agent observed (alerts, git, safety, issues). */

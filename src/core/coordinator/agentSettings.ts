@@ -9,7 +9,7 @@ import type { CoordinatorOptions } from './options';
 /** These kinds keep a model of the session: a replacement rebuilds it from the journal. */
 const NEEDS_HISTORY: ReadonlySet<AgentKind> = new Set(['monitor', 'validator', 'safety', 'workflow']);
 
-export function gitConfig(milestone: Milestone, options: CoordinatorOptions, baseCommit: string | null): GitConfig {
+export function gitConfig(milestone: Milestone, options: CoordinatorOptions, baseCommit: string | null, worktrees?: string): GitConfig {
   return {
     ...(options.gitBinary ? { binary: options.gitBinary } : {}),
     ...(options.gitRepository ? { repository: options.gitRepository } : {}),
@@ -20,6 +20,7 @@ export function gitConfig(milestone: Milestone, options: CoordinatorOptions, bas
     allowDirty: options.allowDirty === true,
     milestoneId: milestone.id,
     ...(baseCommit ? { baseCommit } : {}),
+    ...(worktrees ? { worktrees } : {}),
   };
 }
 

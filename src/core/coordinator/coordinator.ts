@@ -11,7 +11,7 @@ import { agentInit, gitConfig } from './agentSettings';
 import { AgentSupervisor } from './agentSupervisor';
 import { ExecutorScaling } from './executorScaling';
 import { GateRunner } from './gates';
-import { GitSteward } from './gitSteward';
+import { GitSteward, type MergeOutcome } from './gitSteward';
 import type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 import { Lifecycle, pauseFor } from './phase';
 import { gateSpec, rollbackSpec, taskSpec, type SpecContext } from './processSpecs';
@@ -55,6 +55,8 @@ export class Coordinator {
   private readonly ending: SessionEnding;
   private readonly wakes = new KeyedTimers<string>();
   private readonly outputListeners = new Set<Listener<{ task: string; line: string }>>();
+  /** Tasks whose agent runs again to resolve a conflict: the prompt that says so. */
+  private readonly resolutionPrompts = new Map<string, string>();
   private readonly startedAt = Date.now();
 
   /** Validates the milestone, creates a session, and starts running it. */
@@ -84,13 +86,13 @@ export class Coordinator {
     this.state = state;
     this.store = store;
     this.tasks = new Map(milestone.tasks.map((t) => [t.id, t]));
-    this.specContext = { milestone, workspace: paths.workspace, paths, sessionId: paths.sessionId, graceMs: options.graceMs ?? 5000, env: options.env ?? process.env, ...(options.profiles ? { profiles: options.profiles } : {}) };
+    this.specContext = { milestone, workspace: paths.workspace, paths, sessionId: paths.sessionId, graceMs: options.graceMs ?? 5000, env: options.env ?? process.env, ...(options.profiles ? { profiles: options.profiles } : {}), shared: () => this.git.sharedWorkspace };
     this.pool = new AgentPool(options.workerScript, options.unresponsiveAfterMs ?? 10_000, {
       message: (agent, m) => this.onAgentMessage(agent, m),
       lost: (agent, reason, detail) => void this.supervisor.replace(agent, reason, detail),
     });
     this.recorder = new Recorder(journal, state, opened.history, (e) => this.pool.deliver(e));
-    const git = gitConfig(milestone, options, state.baseCommit);
+    const git = gitConfig(milestone, options, state.baseCommit, opened.worktrees);
     // The limits the session opened with (options over the file): one rule, in sessionOpening.
     const init = { milestone, options, paths, git, maxExecutors: executors.max, history: () => this.recorder.history() };
     this.supervisor = new AgentSupervisor({ pool: this.pool, recorder: this.recorder, store, sessionId: paths.sessionId, init: (kind) => agentInit(kind, init), stopping: () => this.lifecycle.stopping });
@@ -116,8 +118,34 @@ export class Coordinator {
       },
       state.agents.keys(),
     );
-    this.dispatcher = new TaskDispatch({ pool: this.pool, recorder: this.recorder, scheduler: this.scheduler, tasks: this.tasks, spec: (task, attempt) => taskSpec(this.specContext, task, attempt), busy: (id) => this.scaling.busy(id) });
-    this.git = new GitSteward({ milestone, workspace: paths.workspace, config: git, pool: this.pool, supervisor: this.supervisor, recorder: this.recorder, committed: (task) => this.released(task) });
+    this.dispatcher = new TaskDispatch({
+      pool: this.pool,
+      recorder: this.recorder,
+      scheduler: this.scheduler,
+      tasks: this.tasks,
+      prepare: async (task, attempt) => {
+        const place = await this.git.workplace(task);
+        if ('error' in place) return place;
+        const prompt = this.resolutionPrompts.get(task.id);
+        return taskSpec(this.specContext, task, attempt, { ...place, ...(prompt !== undefined ? { prompt } : {}) });
+      },
+      mayStart: (task) => this.git.mayStart(task),
+      busy: (id) => this.scaling.busy(id),
+      onExit: (agent, m) => this.onTaskExit(agent, m),
+    });
+    this.git = new GitSteward({
+      milestone,
+      workspace: paths.workspace,
+      config: git,
+      pool: this.pool,
+      supervisor: this.supervisor,
+      recorder: this.recorder,
+      state,
+      committed: (task) => this.released(task),
+      mergeEnded: (task, outcome) => this.mergeEnded(task, outcome),
+      integrationFree: () => this.dispatch(),
+      integrationBusy: () => this.scheduler.runningGates().length > 0 || [...this.dispatcher.runningTasks()].some((t) => !this.git.isolated(this.tasks.get(t)!)),
+    });
     this.gates = new GateRunner({
       gates: milestone.quality,
       pool: this.pool,
@@ -127,6 +155,7 @@ export class Coordinator {
       running: () => this.scheduler.runningGates(),
       ended: (gate, passed, blocking) => {
         this.apply(this.scheduler.gateEnded(gate, passed, blocking));
+        this.git.pump();
         this.settle();
       },
     });
@@ -179,6 +208,12 @@ export class Coordinator {
       if (this.lifecycle.over) return;
       this.apply(this.scheduler.begin());
       if (this.lifecycle.phase === 'starting') this.lifecycle.to('running');
+      // Results of an interrupted session that never reached the branch merge first.
+      this.git.requeueUnmerged(this.scheduler.heldTasks().filter((t) => this.scheduler.statusOf(t) === 'completed'));
+      for (const r of this.options.resolutions ?? []) {
+        const answer = await this.resolveMerge(r.task, r.how);
+        if (!answer.ok) this.recorder.record('alert', { kind: 'uncommitted_changes', message: answer.message, task: r.task });
+      }
       this.dispatch();
       for (const ex of this.pool.ofKind('executor')) this.scaling.noteIdle(ex);
       this.settle();
@@ -270,9 +305,29 @@ export class Coordinator {
    * (`approve`, `reject`). Refused, with the reason, when the task is not in that state.
    */
   async resolveMerge(task: string, how: MergeResolution): Promise<ResolveAnswer> {
-    void task;
-    void how;
-    return { ok: false, message: 'not yet' };
+    const t = this.tasks.get(task);
+    const status = this.scheduler.statusOf(task);
+    if (!t || status === undefined) return { ok: false, message: `There is no task "${task}" in this milestone.` };
+    if (this.lifecycle.over) return { ok: false, message: 'The session is ending; resume it to resolve the task.' };
+    const wanted = how === 'approve' || how === 'reject' ? 'in_review' : how === 'discard' ? undefined : 'needs_merge';
+    if (wanted ? status !== wanted : status !== 'needs_merge' && status !== 'in_review') {
+      return { ok: false, message: `Task "${task}" is ${status.replace('_', ' ')}, not ${wanted ? wanted.replace('_', ' ') : 'needs merge or in review'}: there is nothing to ${how === 'by_hand' ? 'mark resolved' : how}.` };
+    }
+    const event = { type: 'merge_resolution' as const, data: { task, how } };
+    if (how === 'agent') {
+      if (!t.agent) return { ok: false, message: `Task "${task}" runs a shell command, not an agent: resolve its conflict by hand, or discard its result.` };
+      const conflict = await this.git.describeConflict(task);
+      if ('error' in conflict) return { ok: false, message: conflict.error };
+      this.resolutionPrompts.set(task, resolutionPrompt(t, conflict, this.milestone.branch));
+      this.apply(this.scheduler.rerun(task, event));
+      this.dispatch();
+      return { ok: true };
+    }
+    this.apply(this.scheduler.resolving(task, event));
+    if (how === 'discard' || how === 'reject') await this.git.discard(task);
+    else this.git.enqueueMerge(task, false);
+    this.settle();
+    return { ok: true };
   }
 
   /** Terminates an agent's worker as a crash would (the agent is then replaced). */
@@ -303,6 +358,7 @@ export class Coordinator {
         return;
       case 'git_prepared':
       case 'git_done':
+      case 'git_reply':
         this.git.onReply(m, agent);
         return;
       case 'rollback_done':
@@ -332,8 +388,33 @@ export class Coordinator {
     // A commit per task holds that task's work: what follows it starts once it is
     // committed, or the commit would sweep up the first files its dependents write.
     if (this.scheduler.statusOf(m.task) === 'completed' && !this.git.commitTask(this.tasks.get(m.task)!)) this.released(m.task);
+    // A shared task ended: a merge that waited for the integration worktree may go.
+    this.git.pump();
     this.dispatch();
     this.scaling.noteIdle(agent);
+    this.settle();
+  }
+
+  /** The merge queue's answer for a task: the scheduler decides what it means for the rest. */
+  private mergeEnded(task: string, outcome: MergeOutcome): void {
+    const branch = this.git.branchOf(task);
+    switch (outcome.kind) {
+      case 'merged':
+        this.resolutionPrompts.delete(task);
+        this.apply(this.scheduler.merged(task, { type: 'task_merged', data: { task, sha: outcome.sha, strategy: outcome.strategy, changes: outcome.changes } }));
+        break;
+      case 'discarded':
+        this.resolutionPrompts.delete(task);
+        this.apply(this.scheduler.merged(task, { type: 'merge_discarded', data: { task, ref: outcome.ref, sha: outcome.sha } }));
+        break;
+      case 'conflict':
+        this.apply(this.scheduler.awaitUser(task, { type: 'merge_conflict', data: { task, branch, files: outcome.files, changes: outcome.changes } }));
+        break;
+      case 'review':
+        this.apply(this.scheduler.awaitUser(task, { type: 'review_requested', data: { task, branch, changes: outcome.changes } }));
+        break;
+    }
+    this.dispatch();
     this.settle();
   }
 
@@ -393,6 +474,11 @@ export class Coordinator {
     if (!this.lifecycle.running) return;
     const verdict = this.scheduler.verdict();
     this.apply(verdict.decisions);
+    if (verdict.kind === 'blocked') {
+      const detail = verdict.tasks.map((t) => `${t} ${this.scheduler.statusOf(t) === 'in_review' ? 'waits for review' : 'needs a merge'}`).join('; ');
+      void this.stop('needs_merge', `nothing else can run: ${detail}`);
+      return;
+    }
     if (verdict.kind === 'done') void this.ending.finish(verdict.outcome, Date.now() - Date.parse(this.state.startedAt ?? new Date(this.startedAt).toISOString()));
   }
 
@@ -401,4 +487,15 @@ export class Coordinator {
   private writeSessionRecord(): Promise<void> {
     return this.store.writeSession(sessionRecordOf(this.state, new Date(this.startedAt).toISOString()));
   }
+}
+
+/** What an agent is asked when it runs again to resolve its task's conflict. */
+function resolutionPrompt(task: Task, conflict: { files: string[]; text: string }, branch: string): string {
+  return [
+    `You worked on this task: ${task.title}.`,
+    task.prompt ? `Its instructions were:\n${task.prompt}` : '',
+    `Your result conflicts with ${branch}, which changed while you worked. The merge of ${branch} into your branch is in progress in this folder; these files still hold conflict markers: ${conflict.files.join(', ')}.`,
+    'Resolve every conflict: keep the intent of both sides, remove all the conflict markers (<<<<<<<, =======, >>>>>>>), and save the files. Do not commit, do not abort the merge; the engine commits and merges when you are done.',
+    conflict.text,
+  ].filter(Boolean).join('\n\n');
 }

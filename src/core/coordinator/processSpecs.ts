@@ -13,6 +13,8 @@ export function taskSummaries(m: Milestone): TaskSummary[] {
     kind: t.agent ? 'agent' : 'run',
     command: t.agent ? `${t.agent}: ${t.prompt ?? ''}` : (t.run ?? ''),
     retries: t.retries,
+    isolation: t.isolation,
+    ...(t.review ? { review: true } : {}),
   }));
 }
 
@@ -28,6 +30,8 @@ export interface SpecContext {
   graceMs: number;
   env: Record<string, string | undefined>;
   profiles?: Record<string, readonly string[]>;
+  /** Where shared work happens: the integration worktree's copy of the workspace, or the workspace. */
+  shared(): string;
 }
 
 function baseEnv(ctx: SpecContext, extra: Record<string, string>): Record<string, string> {
@@ -42,13 +46,26 @@ function baseEnv(ctx: SpecContext, extra: Record<string, string>): Record<string
   };
 }
 
+/**
+ * Where a task runs: `root` stands for the workspace (the user's, the integration
+ * worktree's copy of it, or the task's own worktree's), with what the environment adds.
+ */
+export interface TaskPlace {
+  root: string;
+  env: Record<string, string>;
+  /** A fresh worktree: the task's `setup` runs first. */
+  fresh: boolean;
+  /** Replaces the task's prompt (its agent is asked to resolve a conflict). */
+  prompt?: string;
+}
+
 /** How to run a task: its shell command, or its agent profile with the prompt as one argument. */
-export function taskSpec(ctx: SpecContext, task: Task, attempt: number): ProcessSpec {
+export function taskSpec(ctx: SpecContext, task: Task, attempt: number, place: TaskPlace = { root: ctx.workspace, env: {}, fresh: false }): ProcessSpec {
   let command: ProcessSpec['command'];
   let shown: string;
   if (task.agent) {
     const profile = resolveProfiles(ctx.milestone.agents, ctx.profiles)[task.agent] ?? [task.agent, '{prompt}'];
-    const argv = agentArgv(profile, task.prompt ?? '');
+    const argv = agentArgv(profile, place.prompt ?? task.prompt ?? '');
     command = { argv };
     shown = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   } else {
@@ -57,21 +74,22 @@ export function taskSpec(ctx: SpecContext, task: Task, attempt: number): Process
   }
   return {
     command,
-    cwd: path.resolve(ctx.workspace, task.cwd ?? '.'),
+    cwd: path.resolve(place.root, task.cwd ?? '.'),
     // Checked again at start: an earlier task may have made the folder a link elsewhere.
-    within: ctx.workspace,
-    env: baseEnv(ctx, { ...task.env, MILESTONE_TASK: task.id, MILESTONE_ATTEMPT: String(attempt) }),
+    within: place.root,
+    env: baseEnv(ctx, { ...task.env, ...place.env, MILESTONE_TASK: task.id, MILESTONE_ATTEMPT: String(attempt) }),
     logFile: ctx.paths.logFile(task.id),
     ...(task.timeoutMs !== undefined ? { timeoutMs: task.timeoutMs } : {}),
     graceMs: ctx.graceMs,
     header: `--- ${new Date().toISOString()} ${task.id} attempt ${attempt}: $ ${shown}`,
+    ...(place.fresh && task.setup ? { setup: { shell: task.setup, logFile: ctx.paths.logFile(`${task.id}.setup`) } } : {}),
   };
 }
 
 export function gateSpec(ctx: SpecContext, gate: QualityGate): ProcessSpec {
   return {
     command: { shell: gate.run },
-    cwd: ctx.workspace,
+    cwd: ctx.shared(),
     env: baseEnv(ctx, { MILESTONE_GATE: gate.id }),
     logFile: ctx.paths.logFile(gate.id),
     ...(gate.timeoutMs !== undefined ? { timeoutMs: gate.timeoutMs } : {}),
@@ -83,7 +101,7 @@ export function gateSpec(ctx: SpecContext, gate: QualityGate): ProcessSpec {
 export function rollbackSpec(ctx: SpecContext, task: Task): ProcessSpec {
   return {
     command: { shell: task.rollback ?? 'true' },
-    cwd: path.resolve(ctx.workspace, task.cwd ?? '.'),
+    cwd: path.resolve(ctx.shared(), task.cwd ?? '.'),
     env: baseEnv(ctx, { ...task.env, MILESTONE_TASK: task.id, MILESTONE_ROLLBACK: '1' }),
     logFile: ctx.paths.logFile(task.id),
     graceMs: ctx.graceMs,

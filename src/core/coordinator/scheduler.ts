@@ -7,17 +7,20 @@
 // Over 400 lines on purpose: it is one state machine over one map of statuses, and its
 // invariants (counts, holds, the queue, fail-fast) hold only if every change goes through
 // this class; split, they would span files.
+import picomatch from 'picomatch';
 import { buildGraph, criticalPathLengths, transitiveDependents, type TaskGraph } from '../milestone/graph';
 import type { FailurePolicy, Milestone } from '../milestone/model';
 import { durationWeights } from '../session/history';
 import type { EventDraft } from '../session/events';
-import { isTaskFinished, type SessionState, type TaskStatus } from '../session/state';
+import { AWAITING_USER_STATUSES, awaitsMerge, isTaskFinished, type SessionState, type TaskStatus } from '../session/state';
 import { ReadyQueue } from './readyQueue';
 
 export interface PlannedTask {
   id: string;
   dependsOn: readonly string[];
   retries: number;
+  /** Globs of what the task changes: tasks whose globs overlap never run at once. */
+  touches?: readonly string[];
 }
 
 export interface PlannedGate {
@@ -66,8 +69,11 @@ export interface Outcome {
   reason: string;
 }
 
-/** `busy`: something is still under way; `done`: the milestone is over, and why. */
-export type Verdict = { kind: 'busy'; decisions: Decision[] } | { kind: 'done'; decisions: Decision[]; outcome: Outcome };
+/**
+ * `busy`: something is still under way; `done`: the milestone is over, and why; `blocked`:
+ * nothing more can run until the user resolves these tasks' merges (or reviews).
+ */
+export type Verdict = { kind: 'busy'; decisions: Decision[] } | { kind: 'done'; decisions: Decision[]; outcome: Outcome } | { kind: 'blocked'; decisions: Decision[]; tasks: string[] };
 
 const MAX_RETRY_DELAY_MS = 60_000;
 
@@ -105,15 +111,17 @@ export class Scheduler {
 
   constructor(
     private readonly plan: SchedulePlan,
-    initial: { status?: ReadonlyMap<string, TaskStatus>; attempts?: ReadonlyMap<string, number>; gatesPassed?: ReadonlySet<string> } = {},
+    initial: { status?: ReadonlyMap<string, TaskStatus>; attempts?: ReadonlyMap<string, number>; gatesPassed?: ReadonlySet<string>; held?: ReadonlySet<string> } = {},
   ) {
     this.graph = buildGraph(plan.tasks);
     this.byId = new Map(plan.tasks.map((t) => [t.id, t]));
     this.order = new Map(plan.tasks.map((t, i) => [t.id, i]));
     for (const t of plan.tasks) {
-      // What was running or queued when a session stopped is waiting again.
+      // What was running or queued when a session stopped is waiting again; a result that
+      // waits for the user still does.
       const s = initial.status?.get(t.id) ?? 'pending';
-      this.setStatus(t.id, isTaskFinished(s) ? s : 'pending');
+      this.setStatus(t.id, isTaskFinished(s) || AWAITING_USER_STATUSES.has(s) ? s : 'pending');
+      if (AWAITING_USER_STATUSES.has(s) || initial.held?.has(t.id)) this.held.add(t.id);
       this.attempts.set(t.id, initial.attempts?.get(t.id) ?? 0);
     }
     for (const g of initial.gatesPassed ?? []) {
@@ -130,7 +138,8 @@ export class Scheduler {
       attempts.set(t.id, t.attempts);
     }
     const gatesPassed = new Set([...state.gates.values()].filter((g) => g.status === 'passed').map((g) => g.id));
-    return new Scheduler(plan, { status, attempts, gatesPassed });
+    const held = new Set([...state.tasks.values()].filter(awaitsMerge).map((t) => t.id));
+    return new Scheduler(plan, { status, attempts, gatesPassed, held });
   }
 
   // ------------------------------------------------------------------ reading
@@ -162,6 +171,11 @@ export class Scheduler {
     return [...this.gatesRunning];
   }
 
+  /** Completed tasks whose dependents still wait (for a commit, a merge, or the user). */
+  heldTasks(): string[] {
+    return [...this.held];
+  }
+
   /** Tasks ready before anything has run (how many executors the start wants). */
   initiallyReady(): number {
     return this.plan.tasks.filter((t) => !isTaskFinished(this.status.get(t.id)!) && t.dependsOn.every((d) => this.status.get(d) === 'completed')).length;
@@ -175,7 +189,7 @@ export class Scheduler {
     this.begun = true;
     const out: Decision[] = [];
     for (const t of this.plan.tasks) {
-      const left = this.deps(t.id).filter((d) => this.status.get(d) !== 'completed').length;
+      const left = this.deps(t.id).filter((d) => this.status.get(d) !== 'completed' || this.held.has(d)).length;
       this.remaining.set(t.id, left);
       if (this.status.get(t.id) === 'pending' && left === 0) this.enqueue(t.id, out);
     }
@@ -183,15 +197,58 @@ export class Scheduler {
     return out;
   }
 
-  /** The next task for an idle executor, best first; it counts as running from now. */
-  take(): { task: string; attempt: number } | undefined {
+  /**
+   * The next task for an idle executor, best first; it counts as running from now. A task
+   * whose `touches` overlap a running task's, or that `mayStart` holds back, stays queued.
+   */
+  take(mayStart: (task: string) => boolean = () => true): { task: string; attempt: number } | undefined {
     if (!this.begun || this.stopped) return undefined;
-    const task = this.queue.pop();
+    const passed: string[] = [];
+    let task: string | undefined;
+    while ((task = this.queue.pop()) !== undefined) {
+      if (!this.touchesRunning(task) && mayStart(task)) break;
+      passed.push(task);
+    }
+    for (const p of passed) this.queue.push(p, this.plan.priority.get(p) ?? 1, this.order.get(p) ?? 0);
     if (task === undefined) return undefined;
     const attempt = (this.attempts.get(task) ?? 0) + 1;
     this.attempts.set(task, attempt);
     this.setStatus(task, 'running');
     return { task, attempt };
+  }
+
+  /**
+   * A completed task's result is not merged: it needs a merge (a conflict) or the user's
+   * review. It stays held: what depends on it waits.
+   */
+  awaitUser(task: string, event: Extract<EventDraft, { type: 'merge_conflict' | 'review_requested' }>): Decision[] {
+    const s = this.status.get(task);
+    if (!this.held.has(task) || (s !== 'completed' && !AWAITING_USER_STATUSES.has(s!))) return [];
+    this.setStatus(task, event.type === 'merge_conflict' ? 'needs_merge' : 'in_review');
+    return [record(event)];
+  }
+
+  /** The user resolved it one way or another: the result is on its way to the branch again (or discarded). */
+  resolving(task: string, event: Extract<EventDraft, { type: 'merge_resolution' }>): Decision[] {
+    if (!AWAITING_USER_STATUSES.has(this.status.get(task)!)) return [];
+    this.setStatus(task, 'completed');
+    return [record(event)];
+  }
+
+  /** Runs a task that needs a merge again (its agent resolves the conflict); it stays held until merged. */
+  rerun(task: string, event: Extract<EventDraft, { type: 'merge_resolution' }>): Decision[] {
+    if (this.status.get(task) !== 'needs_merge') return [];
+    this.setStatus(task, 'pending');
+    const out: Decision[] = [record(event)];
+    this.enqueue(task, out);
+    return out;
+  }
+
+  /** The task's result is on the milestone branch (or was discarded): what waited for it may go. */
+  merged(task: string, event: Extract<EventDraft, { type: 'task_merged' | 'merge_discarded' }>): Decision[] {
+    if (!this.held.has(task)) return [];
+    this.setStatus(task, 'completed');
+    return [record(event), ...this.release(task)];
   }
 
   /**
@@ -209,6 +266,7 @@ export class Scheduler {
       return out;
     }
     if (exit.outcome === 'cancelled') {
+      this.held.delete(task);
       const reason = this.cancelReasons.get(task) ?? 'cancelled';
       this.cancelReasons.delete(task);
       this.setStatus(task, 'cancelled');
@@ -216,6 +274,8 @@ export class Scheduler {
       if (!this.stopped) this.skipDependents(task, `depends on "${task}", which was cancelled`, out);
       return out;
     }
+    // A run that was to resolve a conflict failed: the task is no longer a result waiting to merge.
+    this.held.delete(task);
     const failures = (this.failures.get(task) ?? 0) + 1;
     this.failures.set(task, failures);
     const retry = failures <= (this.byId.get(task)?.retries ?? 0) && !this.stopped && this.failFastReason === undefined;
@@ -336,7 +396,12 @@ export class Scheduler {
   /** Whether the milestone is over, with what is left to do first when it is not. */
   verdict(): Verdict {
     const out: Decision[] = [];
-    if (!this.begun || this.count('running') || this.count('retrying') || this.queue.size || this.gatesRunning.size || this.held.size) return { kind: 'busy', decisions: out };
+    if (!this.begun || this.count('running') || this.count('retrying') || this.queue.size || this.gatesRunning.size) return { kind: 'busy', decisions: out };
+    if (this.held.size) {
+      const waiting = [...this.held].filter((t) => AWAITING_USER_STATUSES.has(this.status.get(t)!));
+      // A commit or a merge is under way: wait for it. Otherwise only the user can go on.
+      return waiting.length === this.held.size ? { kind: 'blocked', decisions: out, tasks: waiting } : { kind: 'busy', decisions: out };
+    }
     const open = this.plan.tasks.filter((t) => !isTaskFinished(this.status.get(t.id)!));
     if (open.length) {
       // Nothing can start them any more: a dependency of each will never complete.
@@ -377,6 +442,18 @@ export class Scheduler {
 
   private deps(task: string): string[] {
     return this.graph.deps.get(task) ?? [];
+  }
+
+  /** The task's `touches` overlap those of a task running now. */
+  private touchesRunning(task: string): boolean {
+    const mine = this.byId.get(task)?.touches;
+    if (!mine?.length) return false;
+    for (const [other, s] of this.status) {
+      if (s !== 'running' || other === task) continue;
+      const theirs = this.byId.get(other)?.touches;
+      if (theirs?.length && globsOverlap(mine, theirs)) return true;
+    }
+    return false;
   }
 
   private count(status: TaskStatus): number {
@@ -446,6 +523,28 @@ export class Scheduler {
     this.gatesRunning.add(gate);
     out.push({ kind: 'run_gate', gate });
   }
+}
+
+/**
+ * Whether two lists of globs can name the same path. Exact for a glob against a plain
+ * path; for two globs, they overlap unless their fixed leading folders diverge (`src/a/**`
+ * and `src/b/**` do not). When unsure, they overlap: serializing is the safe mistake.
+ */
+export function globsOverlap(a: readonly string[], b: readonly string[]): boolean {
+  const norm = (g: string): string => g.replace(/^\.\//, '').replace(/\/+$/, '');
+  return a.some((x) => b.some((y) => globPairOverlaps(norm(x), norm(y))));
+}
+
+function globPairOverlaps(x: string, y: string): boolean {
+  if (x === y) return true;
+  const sx = picomatch.scan(x);
+  const sy = picomatch.scan(y);
+  if (!sx.isGlob && !sy.isGlob) return x === y || y.startsWith(`${x}/`) || x.startsWith(`${y}/`);
+  if (!sx.isGlob) return picomatch(y, { dot: true })(x) || y.startsWith(`${x}/`);
+  if (!sy.isGlob) return picomatch(x, { dot: true })(y) || x.startsWith(`${y}/`);
+  const bx = sx.base;
+  const by = sy.base;
+  return bx === '' || by === '' || bx === by || bx.startsWith(`${by}/`) || by.startsWith(`${bx}/`);
 }
 
 function record(event: EventDraft): Decision {

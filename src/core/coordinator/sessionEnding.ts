@@ -118,6 +118,8 @@ export class SessionEnding {
    */
   private async windDown(): Promise<void> {
     const { pool } = this.deps;
+    // Worktrees are cleaned up (or parked on their branches) while the git agent still runs.
+    await this.deps.git.tidy();
     await Promise.all(pool.all().filter((a) => a.kind !== 'monitor').map((a) => pool.retire(a, 3000)));
   }
 

@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { excludeSessionState, findConflict, openRepository, uncommittedChanges } from '../git/repository';
+import { worktreesBase } from '../git/worktrees';
 import { hasErrors } from '../milestone/diagnostics';
 import type { Milestone } from '../milestone/model';
 import { validateMilestoneFile } from '../milestone/validate';
@@ -15,9 +16,9 @@ import { recentTaskDurations } from '../session/history';
 import { Journal } from '../session/journal';
 import { newSessionId, SessionPaths, sessionsRoot } from '../session/layout';
 import { acquireMilestoneLock, acquireSessionLock, acquireWorkingTreeLock, isSessionLive, type SessionLock } from '../session/lock';
-import { emptySessionState, replay, resumeRefusal, type SessionState } from '../session/state';
+import { AWAITING_USER_STATUSES, emptySessionState, replay, resumeRefusal, type SessionState } from '../session/state';
 import { listSessions, SessionStore } from '../session/store';
-import { DirtyWorkingTreeError, listed, MilestoneInvalidError, NoSuchSessionError, NothingToResumeError, RepositoryConflictError, SessionNotResumableError } from './errors';
+import { DirtyWorkingTreeError, listed, MilestoneInvalidError, PreconditionError, NoSuchSessionError, NothingToResumeError, RepositoryConflictError, SessionNotResumableError } from './errors';
 import { usesGit } from './gitSteward';
 import type { CoordinatorOptions } from './options';
 import { gateSummaries, taskSummaries } from './processSpecs';
@@ -37,6 +38,8 @@ export interface OpenedSession {
   executors: { min: number; max: number };
   /** The first events to record: `session_started`, or `session_resumed` and what it found. */
   opening: EventDraft[];
+  /** The session's worktree folder; absent in place or without git. */
+  worktrees?: string;
 }
 
 /** Validates the milestone and creates its session. */
@@ -51,10 +54,10 @@ export async function openNewSession(file: string, options: CoordinatorOptions):
   const locks = new HeldLocks();
   try {
     locks.add(await acquireMilestoneLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
-    if (usesGit(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
+    if (inPlace(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
     // Checked under the locks: a run of this milestone (or another on a branch) that
     // started meanwhile is reported as such, not as changes in the working tree.
-    await preflightGit(workspace, milestone, options, false);
+    const { worktrees } = await preflightGit(workspace, milestone, options, false, paths.sessionId);
     locks.add(await acquireSessionLock(paths, owner, lockLoss.report));
     const store = new SessionStore(paths);
     await store.init();
@@ -77,7 +80,7 @@ export async function openNewSession(file: string, options: CoordinatorOptions):
         host: os.hostname(),
       },
     };
-    return { milestone, paths, state: emptySessionState(paths.sessionId), history: [], journal, store, locks, lockLoss, estimates, executors, opening: [started] };
+    return { milestone, paths, state: emptySessionState(paths.sessionId), history: [], journal, store, locks, lockLoss, estimates, executors, opening: [started], ...(worktrees ? { worktrees } : {}) };
   } catch (err) {
     await locks.release();
     await removeEmptyRunFolders(workspace);
@@ -108,15 +111,16 @@ export async function openResumedSession(workspaceDir: string, sessionId: string
     if (refusal) throw new SessionNotResumableError(id, refusal);
     locks.add(await acquireMilestoneLock(workspace, state.milestoneId, id, owner, lockLoss.report));
     const milestone = await validated(state.milestoneFile, workspace, options);
-    if (usesGit(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lockLoss.report));
-    const leftOver = await preflightGit(workspace, milestone, options, true);
+    if (inPlace(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lockLoss.report));
+    const { leftOver, worktrees } = await preflightGit(workspace, milestone, options, true, id);
     const store = new SessionStore(paths);
     await store.init();
     const known = new Set(milestone.tasks.map((t) => t.id));
     const requeued: string[] = [];
     const reset: string[] = [];
     for (const t of state.tasks.values()) {
-      if (!known.has(t.id) || t.status === 'completed') continue;
+      // A result that waits for the user (a merge, a review) keeps waiting.
+      if (!known.has(t.id) || t.status === 'completed' || AWAITING_USER_STATUSES.has(t.status)) continue;
       if (t.status === 'running') requeued.push(t.id);
       else if (t.status !== 'pending') reset.push(t.id);
     }
@@ -134,7 +138,7 @@ export async function openResumedSession(workspaceDir: string, sessionId: string
       opening.push({ type: 'alert', data: { kind: 'torn_journal', message: `The last line of the journal (line ${contents.torn.line}) was cut off by a crash (${contents.torn.reason}); it was dropped. Nothing else was lost.` } });
     }
     const estimates = await recentTaskDurations(workspace, milestone.id, state);
-    return { milestone, paths, state, history: contents.events, journal, store, locks, lockLoss, estimates, executors: executorLimits(milestone, options), opening };
+    return { milestone, paths, state, history: contents.events, journal, store, locks, lockLoss, estimates, executors: executorLimits(milestone, options), opening, ...(worktrees ? { worktrees } : {}) };
   } catch (err) {
     await opened?.close();
     await locks.release();
@@ -163,24 +167,39 @@ async function validated(file: string, workspace: string, options: CoordinatorOp
   return result.milestone;
 }
 
+/** The milestone branch is checked out in the user's own working tree (`git.in_place`). */
+function inPlace(milestone: Milestone): boolean {
+  return usesGit(milestone) && milestone.git.inPlace;
+}
+
 /**
- * The working tree must be clean (or allowed) and free of conflicts before a run begins.
- * A resume accepts changes (the interrupted task's half-written files are expected) and
- * returns them, so they can be named before the next commit takes them.
+ * By default the user's working tree is never touched: the milestone works in worktrees
+ * of its own (returned: the session's folder for them, which must be outside the
+ * workspace). In place, the working tree must be clean (or allowed) and free of conflicts
+ * before a run begins; a resume accepts changes (the interrupted task's half-written files
+ * are expected) and returns them, so they can be named before the next commit takes them.
  */
-async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean): Promise<string[]> {
+async function preflightGit(workspace: string, milestone: Milestone, options: CoordinatorOptions, resumed: boolean, sessionId: string): Promise<{ leftOver: string[]; worktrees?: string }> {
   const repo = await openRepository(options.gitRepository ?? workspace, options.gitBinary);
-  if (!repo) return [];
+  if (!repo) return { leftOver: [] };
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
-  if (!usesGit(milestone)) return [];
+  if (!usesGit(milestone)) return { leftOver: [] };
+  if (!milestone.git.inPlace) {
+    const base = worktreesBase(repo.root, options.worktreesDir, options.env ?? process.env);
+    const rel = path.relative(workspace, base);
+    if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+      throw new PreconditionError(`The worktrees folder ${base} is inside the workspace ${workspace}: file watchers, search and git would see every task's copy. Choose a folder outside it (--worktrees, or the milestoneAgents.worktreesDirectory setting).`);
+    }
+    return { leftOver: [], worktrees: path.join(base, sessionId) };
+  }
   const conflict = await findConflict(repo.git, repo.root);
   if (conflict) throw new RepositoryConflictError(repo.root, conflict);
-  if (options.allowDirty) return [];
+  if (options.allowDirty) return { leftOver: [] };
   const changes = await uncommittedChanges(repo.git, repo.root, workspace);
-  if (resumed) return changes;
+  if (resumed) return { leftOver: changes };
   if (changes.length) throw new DirtyWorkingTreeError(repo.root, changes);
-  return [];
+  return { leftOver: [] };
 }
 
 /**

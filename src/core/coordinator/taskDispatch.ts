@@ -14,18 +14,36 @@ export interface DispatchDeps {
   recorder: Recorder;
   scheduler: Scheduler;
   tasks: ReadonlyMap<string, Task>;
-  spec(task: Task, attempt: number): ProcessSpec;
+  /** Where the task runs (its worktree is made first), and how; or why it cannot start. */
+  prepare(task: Task, attempt: number): Promise<ProcessSpec | { error: string }>;
+  /** The task may start now (a shared task waits while a merge is under way). */
+  mayStart(task: Task): boolean;
   /** The executor has work now: it is not idle. */
   busy(executor: string): void;
+  /** A task ended before its process started, reported as its executor would. */
+  onExit(agent: AgentHandle, m: Extract<AgentToCoordinator, { type: 'task_exit' }>): void;
+}
+
+/** `pid: 0`: the task's process is not started yet (its worktree is being made). */
+interface Run {
+  agent: string;
+  pid: number;
+  /** Cancelled before its process started: it never starts. */
+  cancelled?: string;
 }
 
 export class TaskDispatch {
-  private readonly running = new Map<string, { agent: string; pid: number }>();
+  private readonly running = new Map<string, Run>();
 
   constructor(private readonly deps: DispatchDeps) {}
 
   get size(): number {
     return this.running.size;
+  }
+
+  /** The tasks running now (or having their worktree made). */
+  runningTasks(): IterableIterator<string> {
+    return this.running.keys();
   }
 
   /** Idle executors take the best ready tasks. */
@@ -34,14 +52,27 @@ export class TaskDispatch {
     for (const ex of pool.ofKind('executor')) {
       if (scheduler.readyCount === 0) return;
       if (!ex.ready || ex.task || ex.retiring) continue;
-      const next = scheduler.take();
+      const next = scheduler.take((id) => this.deps.mayStart(this.deps.tasks.get(id)!));
       if (!next) return;
       const task = this.deps.tasks.get(next.task)!;
       this.deps.busy(ex.id);
       ex.task = task.id;
-      this.running.set(task.id, { agent: ex.id, pid: 0 });
+      const run: Run = { agent: ex.id, pid: 0 };
+      this.running.set(task.id, run);
       recorder.record('agent_state_changed', { agent: ex.id, status: 'busy', current_task: task.id });
-      pool.send(ex, { type: 'run_task', task: task.id, attempt: next.attempt, spec: this.deps.spec(task, next.attempt) });
+      void this.deps.prepare(task, next.attempt).then((spec) => {
+        if (this.running.get(task.id) !== run) return;
+        const gone = this.deps.pool.get(ex.id) !== ex;
+        // Cancelled, or the executor died, while the worktree was being made: the task
+        // ends here as its executor would have reported it.
+        if (run.cancelled !== undefined || 'error' in spec || gone) {
+          const outcome = run.cancelled !== undefined ? 'cancelled' : 'spawn_error';
+          const message = run.cancelled ?? ('error' in spec ? spec.error : 'its executor is gone');
+          this.deps.onExit(ex, { type: 'task_exit', task: task.id, attempt: next.attempt, outcome, exitCode: null, signal: null, durationMs: 0, message });
+          return;
+        }
+        pool.send(ex, { type: 'run_task', task: task.id, attempt: next.attempt, spec });
+      });
     }
   }
 
@@ -67,6 +98,7 @@ export class TaskDispatch {
   /** Asks the executor running the task to kill its process tree. */
   cancel(task: string, reason: string): void {
     const run = this.running.get(task);
+    if (run && run.pid === 0) run.cancelled = reason;
     const agent = run && this.deps.pool.get(run.agent);
     if (agent) this.deps.pool.send(agent, { type: 'cancel_task', task, reason });
   }

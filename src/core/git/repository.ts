@@ -18,7 +18,7 @@ export interface Conflict {
 }
 
 /** Opens a repository for the agent's work; falls back to a committer identity when none is set. */
-export async function openRepository(dir: string, binary?: string): Promise<{ git: SimpleGit; root: string } | undefined> {
+export async function openRepository(dir: string, binary?: string): Promise<{ git: SimpleGit; root: string; config: string[] } | undefined> {
   const base = simpleGit({ baseDir: dir, ...(binary ? { binary } : {}), completion: { onClose: true, onExit: false } });
   let root: string;
   try {
@@ -28,7 +28,7 @@ export async function openRepository(dir: string, binary?: string): Promise<{ gi
   }
   const email = await base.raw(['config', '--get', 'user.email']).catch(() => '');
   const config = email.trim() ? [] : ['user.name=Milestone Agents', 'user.email=milestone-agents@localhost'];
-  return { git: simpleGit({ baseDir: root, ...(binary ? { binary } : {}), config, completion: { onClose: true, onExit: false } }), root };
+  return { git: simpleGit({ baseDir: root, ...(binary ? { binary } : {}), config, completion: { onClose: true, onExit: false } }), root, config };
 }
 
 /**

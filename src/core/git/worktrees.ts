@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { failpoint } from '../failpoints';
 import type { DiffStat } from '../session/events';
 import { EMPTY_TREE } from './repository';
 
@@ -115,7 +116,7 @@ export async function ensureWorktree(repo: RepoHandle, dir: string, branch: stri
     await repo.git.raw(args);
   } catch (err) {
     const m = CHECKED_OUT.exec((err as Error).message);
-    if (m) throw new Error(`The branch ${branch} is checked out in ${m[2]}: switch that checkout to another branch (git switch -), or set git.in_place: true to run in it.`);
+    if (m) throw new Error(`The branch ${branch} is checked out in ${m[2]}: switch that checkout to another branch (git switch -), or set git.in_place: true to run in it.`, { cause: err });
     throw err;
   }
   return { reused: branchExists, head: (await revision(gitAt(repo, dir), 'HEAD')) ?? '' };
@@ -261,6 +262,8 @@ export async function mergeTaskResult(repo: RepoHandle, req: MergeRequest): Prom
     }
     taskHead = (await revision(wt, 'HEAD'))!;
   }
+  // Tests kill the whole process here (kill -9 of the coordinator in the middle of a merge).
+  if (failpoint('git.kill_in_merge') === path.basename(req.worktree)) process.kill(process.pid, 'SIGKILL');
   await integration.raw(['merge', '--ff-only', '--quiet', taskHead]);
   return { kind: 'merged', sha: taskHead, strategy, changes: await diffStat(wt, milestoneHead, taskHead) };
 }

@@ -12,5 +12,7 @@ export interface ProcessSpec {
   graceMs: number;
   /** A header written to the log before the output, e.g. `$ npm test (attempt 2)`. */
   header: string;
+  /** Runs first, in the same folder with the same environment, into its own log (a fresh worktree's `npm ci`). */
+  setup?: { shell: string; logFile: string };
 }
 

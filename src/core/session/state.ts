@@ -400,6 +400,16 @@ function endAgents(s: SessionState, at: string): void {
 }
 
 /**
+ * A completed isolated task whose result is not on the milestone branch yet (a crash came
+ * between its end and its merge, or the merge was resolved but not made): it merges before
+ * anything that depends on it runs.
+ */
+export function awaitsMerge(t: TaskState): boolean {
+  if (AWAITING_USER_STATUSES.has(t.status)) return true;
+  return t.status === 'completed' && t.worktree !== null && (t.merge === null || t.merge.state === 'resolving');
+}
+
+/**
  * Applies the events past the state's last seq and returns them. Following a journal can
  * see an event twice (two readers sharing one read, a tail restarted after a truncation);
  * applied twice, an event would count a task twice.
