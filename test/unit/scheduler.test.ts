@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
-import { Scheduler, type Decision, type PlannedGate, type PlannedTask, type SchedulePlan, type TaskExit } from '../../src/core/coordinator/scheduler';
+import { globsOverlap, Scheduler, type Decision, type PlannedGate, type PlannedTask, type SchedulePlan, type TaskExit } from '../../src/core/coordinator/scheduler';
 import type { EventDraft, JournalEvent } from '../../src/core/session/events';
 import { applyEvent, emptySessionState, replay, type SessionState } from '../../src/core/session/state';
 import { EventFactory } from './helpers';
@@ -356,6 +356,71 @@ describe('coordinator/scheduler', () => {
         }),
         { numRuns: 200 },
       );
+    });
+  });
+  describe('merges and touches', () => {
+    const zero = { files: 0, added: 0, removed: 0 };
+    const conflict = (task: string): Extract<EventDraft, { type: 'merge_conflict' }> => ({ type: 'merge_conflict', data: { task, branch: `b/${task}`, files: ['x'], changes: zero } });
+    const merged = (task: string): Extract<EventDraft, { type: 'task_merged' }> => ({ type: 'task_merged', data: { task, sha: 'f'.repeat(40), strategy: 'fast-forward', changes: zero } });
+
+    it('a conflict keeps the task held and its dependents waiting; the rest goes on; then it is blocked, and a merge lets the dependents go', () => {
+      const s = new Scheduler(plan([t('a'), t('b', ['a']), t('c')]));
+      s.begin();
+      s.take();
+      s.take();
+      s.exited(exit('a', 'completed'));
+      assert.deepEqual(types(s.awaitUser('a', conflict('a'))), ['merge_conflict:a']);
+      assert.equal(s.statusOf('a'), 'needs_merge');
+      assert.equal(s.verdict().kind, 'busy', 'c still runs');
+      complete(s, 'c');
+      const v = s.verdict();
+      assert.equal(v.kind, 'blocked');
+      assert.deepEqual(v.kind === 'blocked' && v.tasks, ['a']);
+      assert.equal(s.statusOf('b'), 'pending');
+      assert.deepEqual(types(s.resolving('a', { type: 'merge_resolution', data: { task: 'a', how: 'by_hand' } })), ['merge_resolution:a']);
+      assert.equal(s.verdict().kind, 'busy', 'the merge is under way');
+      assert.deepEqual(types(s.merged('a', merged('a'))), ['task_merged:a', 'task_queued:b']);
+    });
+
+    it('an agent run to resolve a conflict queues the task again, still held; if it fails, the hold ends', () => {
+      const s = new Scheduler(plan([t('a'), t('b', ['a'])]));
+      s.begin();
+      s.take();
+      s.exited(exit('a', 'completed'));
+      s.awaitUser('a', conflict('a'));
+      assert.deepEqual(types(s.rerun('a', { type: 'merge_resolution', data: { task: 'a', how: 'agent' } })), ['merge_resolution:a', 'task_queued:a']);
+      assert.deepEqual(s.take(), { task: 'a', attempt: 2 });
+      s.exited(exit('a', 'failed', 2));
+      assert.deepEqual(s.heldTasks(), []);
+      assert.equal(s.statusOf('b'), 'skipped');
+    });
+
+    it('a resumed session keeps a task that needs a merge held, and an unmerged completed one too', () => {
+      const s = new Scheduler(plan([t('a'), t('b', ['a']), t('c'), t('d', ['c'])]), { status: new Map([['a', 'needs_merge'], ['c', 'completed']]), held: new Set(['c']) });
+      assert.deepEqual(types(s.begin()), []);
+      assert.deepEqual(s.heldTasks().sort(), ['a', 'c']);
+      assert.equal(s.verdict().kind, 'busy', 'c merges first');
+      assert.deepEqual(types(s.merged('c', merged('c'))), ['task_merged:c', 'task_queued:d']);
+    });
+
+    it('does not take a task whose touches overlap a running one, and takes it once that one ended', () => {
+      const s = new Scheduler(plan([{ ...t('a'), touches: ['src/**'] }, { ...t('b'), touches: ['src/api.ts'] }, { ...t('c'), touches: ['docs/**'] }]));
+      s.begin();
+      assert.equal(s.take()?.task, 'a');
+      assert.equal(s.take()?.task, 'c');
+      assert.equal(s.take(), undefined);
+      complete(s, 'a');
+      assert.equal(s.take()?.task, 'b');
+    });
+
+    it('tells which globs can name the same path', () => {
+      assert.equal(globsOverlap(['src/**'], ['src/api/x.ts']), true);
+      assert.equal(globsOverlap(['src/a/**'], ['src/b/**']), false);
+      assert.equal(globsOverlap(['src/*.ts'], ['src/a.css']), false);
+      assert.equal(globsOverlap(['src/*.ts'], ['src/**/*.css']), true, 'two globs under one folder: assumed to overlap');
+      assert.equal(globsOverlap(['./docs/'], ['docs/readme.md']), true);
+      assert.equal(globsOverlap(['**/*.md'], ['src/x.ts']), false);
+      assert.equal(globsOverlap(['a.txt'], ['b.txt']), false);
     });
   });
 });
