@@ -82,15 +82,18 @@ describe('milestone-agents CLI', function () {
     assert.equal(r.code, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /✓ Diamond: completed 4\/4 tasks/);
     assert.match(r.stdout, /progress 4\/4 completed \(100%\)/);
-    const runs = await lines(path.join(w.dir, 'runs.log'));
+    // The work is on the milestone branch; the user's checkout stays on main, untouched.
+    const runs = git(w.dir, 'show', 'milestone/diamond:runs.log').split('\n');
     assert.equal(runs[0], 'a');
     assert.equal(runs[3], 'd');
     assert.deepEqual([...runs].sort(), ['a', 'b', 'c', 'd']);
+    assert.equal(git(w.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    await assert.rejects(fs.access(path.join(w.dir, 'runs.log')));
 
-    assert.equal(git(w.dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'milestone/diamond');
-    // Tasks b and c run side by side in one tree, so which commit holds which of their
-    // files depends on timing; `a` runs alone, and its commit is its own.
-    const log = git(w.dir, 'log', '--format=%s').split('\n');
+    // Tasks b and c are shell tasks, shared: they run side by side in the integration
+    // worktree, so which commit holds which of their files depends on timing; `a` runs
+    // alone, and its commit is its own.
+    const log = git(w.dir, 'log', '--format=%s', 'milestone/diamond').split('\n');
     assert.equal(log[log.length - 1], 'initial');
     assert.ok(log.includes('diamond: Make a [a]'), log.join('\n'));
     for (const subject of log.slice(0, -1)) assert.match(subject, /^diamond: .+ \[[a-d]\]$|^diamond: Diamond \(milestone complete\)$/);
@@ -201,6 +204,7 @@ tasks:
 
   it('a failure skips its dependents (naming the failed task), runs the independent tasks, and exits 1', async () => {
     const w = await workspace(`id: fail
+git: { in_place: true }
 tasks:
   - { id: broken, run: "echo about to fail; exit 3" }
   - { id: after-broken, run: "touch after.txt", depends_on: [broken] }
@@ -223,6 +227,7 @@ tasks:
 
   it('--fail-fast cancels a running sibling and kills its process tree', async () => {
     const w = await workspace(`id: ff
+git: { in_place: true }
 executors: { max: 2 }
 tasks:
   - { id: slow, run: "sleep 30 & echo $! > child.pid; wait" }
@@ -236,8 +241,16 @@ tasks:
     assert.equal(isRunning(pid), false, 'the grandchild sleep was killed with its group');
   });
 
-  it('refuses a dirty working tree (exit 2, nothing created) unless --allow-dirty', async () => {
-    const w = await workspace(DIAMOND);
+  it('leaves uncommitted changes alone by default; in place, refuses them (exit 2, nothing created) unless --allow-dirty', async () => {
+    const free = await workspace(DIAMOND);
+    await fs.writeFile(path.join(free.dir, 'uncommitted.txt'), 'mine');
+    const own = await runCli(['run', free.file], { cwd: free.dir });
+    assert.equal(own.code, 0, own.stdout + own.stderr);
+    assert.equal(await fs.readFile(path.join(free.dir, 'uncommitted.txt'), 'utf8'), 'mine');
+    assert.equal(git(free.dir, 'status', '--porcelain'), '?? uncommitted.txt');
+    assert.equal(git(free.dir, 'ls-tree', '--name-only', 'milestone/diamond', 'uncommitted.txt'), '', 'the user\'s file is in no commit of the milestone');
+
+    const w = await workspace(DIAMOND.replace('title: Diamond\n', 'title: Diamond\ngit: { in_place: true }\n'));
     await fs.writeFile(path.join(w.dir, 'uncommitted.txt'), 'mine');
     const r = await runCli(['run', w.file], { cwd: w.dir });
     assert.equal(r.code, 2);
@@ -249,6 +262,7 @@ tasks:
 
   it('Ctrl-C stops gracefully (exit 3); resume finishes without re-running completed tasks', async () => {
     const w = await workspace(`id: sig
+git: { in_place: true }
 executors: { max: 1 }
 tasks:
   - { id: one, run: "echo one >> runs.log" }
@@ -286,6 +300,7 @@ tasks:
 
   it('after kill -9 of the CLI, resume re-runs only the interrupted task and finishes as if uninterrupted', async () => {
     const w = await workspace(`id: crash
+git: { in_place: true }
 executors: { max: 2 }
 tasks:
   - { id: a, run: "echo a >> runs.log" }

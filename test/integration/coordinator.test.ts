@@ -4,7 +4,14 @@ import * as path from 'node:path';
 import { Coordinator, MilestoneInvalidError, PreconditionError } from '../../src/core/coordinator/coordinator';
 import { MilestoneRunningError, SessionLockedError, WorkingTreeBusyError } from '../../src/core/session/lock';
 import type { JournalEvent } from '../../src/core/session/events';
-import { cleanupTempDirs, FAKE_AGENT, git, isRunning, journalOf, lines, ofType, resume, start, tempDir, workspace, WORKER, type Started } from './helpers';
+import { cleanupTempDirs, FAKE_AGENT, git, isRunning, journalOf, lines, ofType, resume as resumeSession, start as startSession, tempDir, workspace, WORKER, type Started } from './helpers';
+import type { CoordinatorOptions } from '../../src/core/coordinator/coordinator';
+
+// These tests are about scheduling, processes, agents and commits: they run in place, so
+// what tasks write is in the workspace they read. Worktrees and the merge queue have their
+// own tests (isolation.test.ts, worktrees.test.ts).
+const start = (file: string, options: Partial<CoordinatorOptions> = {}): Promise<Started> => startSession(file, { inPlace: true, ...options });
+const resume = (dir: string, id: string | undefined, options: Partial<CoordinatorOptions> = {}): Promise<Started> => resumeSession(dir, id, { inPlace: true, ...options });
 
 /** Workers copy the environment when they start, so the variable stays set for the whole run. */
 async function withFailpoints(spec: string, begin: () => Promise<Started>): Promise<Started> {
@@ -457,7 +464,7 @@ tasks:
     assert.ok(!ofType(s.events, 'task_started').some((e) => e.data.task !== 'make-conflict'), 'nothing new starts on a conflicted tree');
     assert.match(s.coordinator.state.tasks.get('after')?.status ?? '', /^(pending|queued)$/);
 
-    await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER, allowDirty: true }), (err: unknown) => err instanceof PreconditionError && /unmerged paths: shared\.txt/.test(err.message));
+    await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER, allowDirty: true, inPlace: true }), (err: unknown) => err instanceof PreconditionError && /unmerged paths: shared\.txt/.test(err.message));
   });
 
   it('keeps session state out of git status for every milestone type, git agent or not', async () => {
@@ -557,8 +564,8 @@ tasks:
     const s = await start(w.file);
     await s.waitFor((e) => e.type === 'task_started');
     const id = s.coordinator.sessionId;
-    await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER }), (err: unknown) => err instanceof MilestoneRunningError && err.message.startsWith(`Milestone "first" is already running in this workspace: session ${id} by milestone-agents (process ${process.pid}`));
-    await assert.rejects(Coordinator.start(path.join(w.dir, '.milestones', 'second.yaml'), { workerScript: WORKER }), (err: unknown) => err instanceof WorkingTreeBusyError && /milestone "first" is running in this workspace on its own git branch/.test(err.message));
+    await assert.rejects(Coordinator.start(w.file, { workerScript: WORKER, inPlace: true }), (err: unknown) => err instanceof MilestoneRunningError && err.message.startsWith(`Milestone "first" is already running in this workspace: session ${id} by milestone-agents (process ${process.pid}`));
+    await assert.rejects(Coordinator.start(path.join(w.dir, '.milestones', 'second.yaml'), { workerScript: WORKER, inPlace: true }), (err: unknown) => err instanceof WorkingTreeBusyError && /milestone "first" is running in this workspace on its own git branch/.test(err.message));
     // A custom milestone without git switches no branch: it may run alongside.
     const side = await start(path.join(w.dir, '.milestones', 'side.yaml'));
     assert.equal((await side.outcome).status, 'completed');

@@ -28,6 +28,8 @@ export interface CoordinatorOptions {
   exitWhenPaused?: boolean;
   /** Environment for tasks; defaults to this process's. */
   env?: Record<string, string | undefined>;
+  /** Overrides the file's `git.in_place`: the milestone branch is checked out in the working tree and every task runs there. */
+  inPlace?: boolean;
   /** Where task worktrees go (default: ~/.cache/milestone-agents/worktrees/<repository>); never inside the workspace. */
   worktreesDir?: string;
   /** A resumed session first resolves these tasks' merges (or reviews), as `resolveMerge` would. */

@@ -54,7 +54,7 @@ export async function openNewSession(file: string, options: CoordinatorOptions):
   const locks = new HeldLocks();
   try {
     locks.add(await acquireMilestoneLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
-    if (inPlace(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
+    if (inPlace(milestone, options)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, paths.sessionId, owner, lockLoss.report));
     // Checked under the locks: a run of this milestone (or another on a branch) that
     // started meanwhile is reported as such, not as changes in the working tree.
     const { worktrees } = await preflightGit(workspace, milestone, options, false, paths.sessionId);
@@ -111,7 +111,7 @@ export async function openResumedSession(workspaceDir: string, sessionId: string
     if (refusal) throw new SessionNotResumableError(id, refusal);
     locks.add(await acquireMilestoneLock(workspace, state.milestoneId, id, owner, lockLoss.report));
     const milestone = await validated(state.milestoneFile, workspace, options);
-    if (inPlace(milestone)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lockLoss.report));
+    if (inPlace(milestone, options)) locks.add(await acquireWorkingTreeLock(workspace, milestone.id, id, owner, lockLoss.report));
     const { leftOver, worktrees } = await preflightGit(workspace, milestone, options, true, id);
     const store = new SessionStore(paths);
     await store.init();
@@ -168,8 +168,8 @@ async function validated(file: string, workspace: string, options: CoordinatorOp
 }
 
 /** The milestone branch is checked out in the user's own working tree (`git.in_place`). */
-function inPlace(milestone: Milestone): boolean {
-  return usesGit(milestone) && milestone.git.inPlace;
+function inPlace(milestone: Milestone, options: CoordinatorOptions): boolean {
+  return usesGit(milestone) && (options.inPlace ?? milestone.git.inPlace);
 }
 
 /**
@@ -185,7 +185,7 @@ async function preflightGit(workspace: string, milestone: Milestone, options: Co
   // Whatever the milestone type, its session files must not show up as changes.
   await excludeSessionState(repo.git, repo.root, workspace);
   if (!usesGit(milestone)) return { leftOver: [] };
-  if (!milestone.git.inPlace) {
+  if (!inPlace(milestone, options)) {
     const base = worktreesBase(repo.root, options.worktreesDir, options.env ?? process.env);
     const rel = path.relative(workspace, base);
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
