@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { MergeResolution } from '../../src/core/session/events';
-import { cleanupTempDirs, git, ofType, resume, ROOT, start, tempDir, workspace, type Started } from './helpers';
+import { cleanupTempDirs, git, journalOf, ofType, resume, ROOT, runCli, start, tempDir, workspace, type Started } from './helpers';
 
 const AGENT = path.join(ROOT, 'test', 'fixtures', 'agents', 'merge-agent.mjs');
 
@@ -241,5 +241,64 @@ tasks:
     assert.match(JSON.stringify(paused.data), /HEAD moved to main/);
     assert.equal(git(w.dir, 'log', '-1', '--format=%s', 'main'), 'initial', 'nothing was committed on the user\'s branch');
     await s.coordinator.stop();
+  });
+
+  /** Runs the CLI until `when` sees the line it waits for (or the failpoint kills it), then kill -9. */
+  async function crashDuring(dir: string, file: string, when: ((line: string) => boolean) | undefined, env: Record<string, string> = {}): Promise<string> {
+    let killed = false;
+    const r = await runCli(['run', file, '--json', '--worktrees', worktrees], {
+      cwd: dir,
+      env,
+      onStdout: (text, child) => {
+        if (!killed && when && text.split('\n').some(when)) {
+          killed = true;
+          child.kill('SIGKILL');
+        }
+      },
+    });
+    assert.equal(r.signal, 'SIGKILL', r.stdout + r.stderr);
+    return (JSON.parse(r.stdout.split('\n')[0]!) as { session: string }).session;
+  }
+
+  async function resumeCleanly(dir: string, id: string): Promise<void> {
+    const r = await runCli(['resume', id, '--json', '--worktrees', worktrees], { cwd: dir });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.deepEqual(extraWorktrees(dir), [], 'no stale worktree');
+    assert.equal(git(dir, 'worktree', 'prune', '--dry-run', '-v'), '');
+    assert.equal(git(dir, 'fsck', '--no-progress', '--no-dangling'), '');
+  }
+
+  it('kill -9 of the coordinator while an isolated task runs: the resume reuses its worktree, loses nothing and leaves nothing behind', async () => {
+    const gate = await tempDir('ma-go-');
+    const w = await workspace(`${header('crash1')}  - { id: slow, title: Slow agent, agent: fake, prompt: "write slow.txt done", env: { GO_FILE: ${gate}/go } }
+  - { id: after, run: "cat slow.txt > after.txt", depends_on: [slow] }
+`);
+    const id = await crashDuring(w.dir, w.file, (l) => l.includes('"task_started"') && l.includes('"slow"'));
+    const wt = ofType(await journalOf(w.dir, id), 'worktree_created')[0]!.data.path;
+    // What the agent had written before the crash stays and is part of its result.
+    await fs.writeFile(path.join(wt, 'partial.txt'), 'written before the crash\n');
+    await fs.writeFile(path.join(gate, 'go'), '');
+    await resumeCleanly(w.dir, id);
+    const journal = await journalOf(w.dir, id);
+    assert.equal(ofType(journal, 'worktree_created').at(-1)?.data.reused, true);
+    assert.equal(git(w.dir, 'show', 'milestone/crash1:slow.txt'), 'done');
+    assert.equal(git(w.dir, 'show', 'milestone/crash1:partial.txt'), 'written before the crash');
+    assert.equal(git(w.dir, 'show', 'milestone/crash1:after.txt'), 'done');
+  });
+
+  it('kill -9 of the coordinator in the middle of a merge: the resume finishes the merge once, loses nothing and leaves nothing behind', async () => {
+    const w = await workspace(`${header('crash2')}  - { id: one, title: One, agent: fake, prompt: "write one.txt first" }
+  - { id: after, run: "cat one.txt > after.txt", depends_on: [one] }
+`);
+    const id = await crashDuring(w.dir, w.file, undefined, { MILESTONE_AGENTS_FAILPOINTS: 'git.kill_in_merge=one' });
+    const before = ofType(await journalOf(w.dir, id), 'task_completed').map((e) => e.data.task);
+    assert.deepEqual(before, ['one'], 'one completed; its merge was cut off');
+    // The commit on the task's branch was made; the milestone branch had not moved yet.
+    assert.equal(git(w.dir, 'show', 'milestone/crash2-tasks/one:one.txt'), 'first');
+    await resumeCleanly(w.dir, id);
+    assert.equal(git(w.dir, 'show', 'milestone/crash2:after.txt'), 'first');
+    const subjects = git(w.dir, 'log', '--format=%s', 'milestone/crash2').split('\n');
+    assert.equal(subjects.filter((m) => m.endsWith('[one]')).length, 1, subjects.join('\n'));
+    assert.equal(ofType(await journalOf(w.dir, id), 'task_started').filter((e) => e.data.task === 'one').length, 1, 'the task itself did not run again');
   });
 });
