@@ -1,5 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
 import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
