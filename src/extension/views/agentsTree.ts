@@ -111,7 +111,9 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   getTreeItem(node: TreeNode): vscode.TreeItem {
     const look = this.look(node);
     const item = new vscode.TreeItem(node.label, look.collapsible);
-    item.id = node.key;
+    // The view keeps the collapsed state of an id it knows: a task row that now has its
+    // conflicting files under it gets an id of its own, so that it opens on them.
+    item.id = node.kind === 'task' && node.conflicts.length ? `${node.key}#conflicts` : node.key;
     item.description = node.description;
     if (node.kind !== 'group') item.tooltip = node.tooltip;
     item.iconPath = look.icon;
