@@ -66,10 +66,10 @@ export interface Session {
   close(): Promise<void>;
 }
 
-/** Starts code-server with the packaged extension on `workspace` and opens it in Chromium. */
-export async function launch(workspace: string, trust: 'trusted' | 'restricted' = 'trusted'): Promise<Session> {
+/** Starts code-server with the packaged extension on `workspace` (and these user settings) and opens it in Chromium. */
+export async function launch(workspace: string, trust: 'trusted' | 'restricted' = 'trusted', settings: Record<string, unknown> = {}): Promise<Session> {
   const h = await harness();
-  const editor = await h.startEditor({ workspace, vsix: await packagedVsix(), trust });
+  const editor = await h.startEditor({ workspace, vsix: await packagedVsix(), trust, settings });
   let wb: Workbench;
   try {
     wb = await h.openWorkbench(editor, { screenshotsDir: SCREENSHOTS, timeoutMs: 60_000 });

@@ -1,0 +1,205 @@
+// Worktrees and the merge queue in the real editor: two agent tasks write the same line of
+// shared.txt in worktrees of their own; the second to finish conflicts, its dependent
+// waits, and the user resolves the conflict in VS Code's merge editor.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Page } from 'playwright-core';
+import type { JournalEvent } from '../../src/core/session/events';
+import { clickInlineAction, git, gitWorkspace, harness, launch, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, type Session } from './support';
+
+/** Where the pictures of the feature go: the README shows them. */
+const IMAGES = path.join(ROOT, 'docs', 'images');
+
+/**
+ * A stand-in for a coding agent: writes its prompt into shared.txt in the folder it runs in
+ * (its task's worktree), after waiting the given milliseconds.
+ */
+const FAKE_AGENT = `const fs = require('node:fs');
+const [, , wait, prompt] = process.argv;
+setTimeout(() => {
+  fs.writeFileSync('shared.txt', prompt.trim().split('\\n')[0] + '\\n');
+  console.log('wrote shared.txt: ' + prompt);
+}, Number(wait));
+`;
+
+// Three executors whatever the machine's load: the held task must not keep the dependent waiting for one.
+const milestone = (id: string, title: string, agent: string, extra = ''): string => `id: ${id}
+title: ${title}
+executors: { min: 3, max: 3 }
+agents:
+  fast: ${JSON.stringify([process.execPath, agent, '0', '{prompt}'])}
+  slow: ${JSON.stringify([process.execPath, agent, '3000', '{prompt}'])}
+tasks:
+  - { id: left, title: Left writes the line, agent: fast, prompt: "left was here" }
+  - { id: right, title: Right writes the line, agent: slow, prompt: "right was here" }
+  - { id: after, title: After right, run: "cat shared.txt > after.txt", depends_on: [right] }
+${extra}`;
+
+const RESOLVED = 'left and right were here';
+
+async function journal(workspace: string, milestoneId: string): Promise<JournalEvent[]> {
+  const dir = path.join(workspace, '.milestones', 'sessions');
+  const id = (await fs.readdir(dir)).find((n) => n.startsWith(`${milestoneId}-`) && !n.endsWith('.yaml'));
+  assert.ok(id, `no session of ${milestoneId}`);
+  const text = await fs.readFile(path.join(dir, id, 'events.jsonl'), 'utf8');
+  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEvent);
+}
+
+/** The worktree the engine made for a task, from the journal. */
+async function worktreeOf(workspace: string, milestoneId: string, task: string): Promise<string> {
+  const created = (await journal(workspace, milestoneId)).find((e) => e.type === 'worktree_created' && e.data.task === task);
+  assert.ok(created?.type === 'worktree_created', `no worktree for ${task}`);
+  return created.data.path;
+}
+
+/** Drags the side bar's edge to the right, so that the tree's descriptions show whole in the pictures. */
+async function widenSideBar(page: Page, by: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by, y, { steps: 8 });
+  await page.mouse.up();
+  // Away from the edge, which is drawn highlighted while the pointer is on it.
+  await page.mouse.move(x + by + 400, y);
+}
+
+/** A PNG of the window into docs/images, and a copy among the test artifacts. */
+async function picture(s: Session, name: string): Promise<void> {
+  await fs.mkdir(IMAGES, { recursive: true });
+  await s.page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
+  await s.shot(name);
+}
+
+/**
+ * Resolves the conflict in the merge editor that is open: the result pane (the one editor
+ * of the merge editor that can be written) gets the resolved text, and is saved.
+ */
+async function resolveInMergeEditor(page: Page, file: string): Promise<void> {
+  // Toasts sit over the bottom right of the editor area, where the result pane is.
+  await (await harness()).runCommand(page, 'Notifications: Clear All Notifications');
+  const mergeEditor = page.locator('.merge-editor');
+  await mergeEditor.waitFor();
+  // The two inputs above, the result below: the one editor that can be written.
+  const result = mergeEditor.locator('.code-view.result .monaco-editor').first();
+  await result.locator('.view-lines').click();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(`${RESOLVED}\n`);
+  await page.keyboard.press('Control+S');
+  await waitForFileContent(file, (t) => t.trim() === RESOLVED, 30_000);
+}
+
+describe('worktrees and the merge queue in a real editor', function () {
+  let workspace: string;
+  let worktrees: string;
+  let s: Session;
+  /** Keeps the first session running (a task reading it) until the test writes to it. */
+  let fifo: string;
+
+  before(async function () {
+    const tools = await tempDir('ma-e2e-agent-');
+    const agent = path.join(tools, 'fake-agent.cjs');
+    await fs.writeFile(agent, FAKE_AGENT);
+    fifo = path.join(tools, 'hold');
+    execFileSync('mkfifo', [fifo]);
+    worktrees = await tempDir('ma-e2e-worktrees-');
+    workspace = await gitWorkspace({
+      '.milestones/merge.yaml': milestone('merge', 'E2E merge conflict', agent, `  - { id: held, title: Held open, run: "cat '${fifo}'", isolation: worktree }\n`),
+      '.milestones/later.yaml': milestone('later', 'E2E merge after the session', agent),
+      'shared.txt': 'nobody was here\n',
+    });
+    s = await launch(workspace, 'trusted', { 'milestones.worktreesDirectory': worktrees });
+  });
+
+  stopAfterSuite(() => s);
+
+  it('a conflicted task shows in the tree; resolved in the merge editor and marked resolved, its dependent runs', async () => {
+    const h = await harness();
+    await h.waitForExtensionHostLog(s.editor, /_doActivateExtension milestone-agents\.milestone-agents\b/);
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E merge conflict' }).click();
+    try {
+      await s.page.locator('.pane-header', { hasText: 'Agents' }).waitFor();
+      // "left" merged first; "right" conflicts with it, first among the tasks, its file under it.
+      const conflicted = treeRow(s.page, 'Agents', /^right — Right writes the line$/);
+      await s.page.locator('.pane .monaco-list-row', { hasText: /right — Right writes the line\s*needs merge · 1 file \+\d+ −\d+/ }).first().waitFor({ timeout: 90_000 });
+      await s.page.locator('.pane .monaco-list-row', { hasText: /left — Left writes the line\s*completed/ }).first().waitFor();
+      const file = treeRow(s.page, 'Agents', /^shared\.txt$/);
+      await file.waitFor();
+      assert.match(await s.page.locator('.pane .monaco-list-row', { hasText: /^after — After right/ }).first().innerText(), /pending/);
+      // The toast that says so, and the tree, in one picture.
+      await h.waitForNotification(s.page, 'Task "right" conflicts with milestone/merge in shared.txt');
+      await widenSideBar(s.page, 200);
+      await settled(s.page.locator('.notifications-toasts'));
+      await picture(s, 'merge-tree-needs-merge');
+
+      // The user's checkout is untouched while the milestone runs.
+      assert.equal(git(workspace, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+      assert.equal(await fs.readFile(path.join(workspace, 'shared.txt'), 'utf8'), 'nobody was here\n');
+      const wt = await worktreeOf(workspace, 'merge', 'right');
+      assert.ok(wt.startsWith(worktrees), `${wt} is not under the configured worktrees directory ${worktrees}`);
+
+      await h.runCommand(s.page, 'Notifications: Clear All Notifications');
+      await file.click();
+      await s.page.locator('.merge-editor').waitFor();
+      // Both sides are there, titled by whose they are.
+      await s.page.locator('.merge-editor', { hasText: 'right was here' }).waitFor();
+      await s.page.locator('.merge-editor', { hasText: 'left was here' }).waitFor();
+      await s.page.locator('.merge-editor', { hasText: 'Task right' }).first().waitFor();
+      await s.page.locator('.merge-editor', { hasText: 'milestone/merge' }).first().waitFor();
+      await picture(s, 'merge-editor');
+      await resolveInMergeEditor(s.page, path.join(wt, 'shared.txt'));
+
+      const after = s.page.locator('.pane .monaco-list-row', { hasText: /after — After right\s*completed/ }).first();
+      await clickInlineAction(s.page, conflicted, 'Mark Resolved', after);
+      await s.page.locator('.pane .monaco-list-row', { hasText: /right — Right writes the line\s*completed/ }).first().waitFor();
+      assert.equal(git(workspace, 'show', 'milestone/merge:shared.txt'), RESOLVED);
+      await s.shot('merge-resolved');
+    } finally {
+      await release(fifo);
+    }
+    // Done: its work is on the milestone branch, and the notification offers to take it.
+    const done = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E merge conflict" completed: 4/4 tasks. Its work is on milestone/merge.' }).first();
+    await done.waitFor({ timeout: 60_000 });
+    await done.locator('.monaco-button', { hasText: 'Merge into main' }).click();
+    await h.waitForNotification(s.page, 'Merged milestone/merge into main.');
+    assert.equal(git(workspace, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    assert.equal((await fs.readFile(path.join(workspace, 'shared.txt'), 'utf8')).trim(), RESOLVED);
+    assert.equal((await fs.readFile(path.join(workspace, 'after.txt'), 'utf8')).trim(), RESOLVED);
+  });
+
+  it('a session that stopped for a merge goes on once it is resolved: the merge editor from its notification, Mark Resolved from the palette', async () => {
+    const h = await harness();
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E merge after the session' }).click();
+    const waits = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E merge after the session" waits for you: task "right" needs a merge (shared.txt).' }).first();
+    await waits.waitFor({ timeout: 90_000 });
+    await s.page.locator('.pane .monaco-list-row', { hasText: /E2E merge after the session\s*interrupted · 1\/3 · 33% · 1 needs merge/ }).first().waitFor();
+    await waits.locator('.monaco-button', { hasText: 'Open Conflict' }).click();
+    await resolveInMergeEditor(s.page, path.join(await worktreeOf(workspace, 'later', 'right'), 'shared.txt'));
+
+    await runWhenListed(s.page, 'Milestone Agents: Mark Resolved');
+    const pick = s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'right' }).first();
+    await pick.waitFor();
+    assert.match(await pick.innerText(), /needs merge/);
+    await pick.click();
+    await h.waitForNotification(s.page, 'Milestone "E2E merge after the session" completed: 3/3 tasks.', 90_000);
+    await s.page.locator('.pane .monaco-list-row', { hasText: /after — After right\s*completed/ }).first().waitFor();
+    assert.equal(git(workspace, 'show', 'milestone/later:shared.txt'), RESOLVED);
+  });
+});
+
+/** Ends the "held" task; nothing happens when nothing reads the fifo (ENXIO). */
+async function release(fifo: string): Promise<void> {
+  const handle = await fs.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.writeFile('go\n');
+  } finally {
+    await handle.close();
+  }
+}
