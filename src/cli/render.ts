@@ -4,7 +4,7 @@ import type { JournalEvent, MergeResolution } from '../core/session/events';
 import { countTasks, type SessionState, type TaskState } from '../core/session/state';
 import { completedPercent } from '../shared/presentation';
 import { awaitingLines, integrateOffer } from './nextSteps';
-import { changesText, filesText, printable, withoutEscapes } from './text';
+import { branchContents, changesText, filesText, printable, withoutEscapes } from './text';
 
 const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
 
@@ -272,7 +272,8 @@ export function summaryLines(s: SessionState, c: Palette, workspace: string): st
   const rel = (p: string): string => path.relative(process.cwd(), p) || '.';
   const dir = path.join(workspace, '.milestones', 'sessions', s.id);
   const lines = [head, `  session state: ${rel(dir)}`, `  task logs:     ${rel(path.join(dir, 'logs'))}`];
-  if (s.branch) lines.push(`  git branch:    ${printable(s.branch)}${s.commits.length ? ` (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : ''}`);
+  const contents = branchContents(s);
+  if (s.branch) lines.push(`  git branch:    ${printable(s.branch)}${contents.length ? ` (${contents.join(', ')})` : ''}`);
   const awaiting = awaitingLines(s, c, workspace);
   // Resolving a task resumes the session: a plain resume would stop at the same place.
   if (s.status === 'failed' || (s.status === 'interrupted' && !awaiting.length)) lines.push(`  resume with:   milestone-agents resume ${s.id}${workspace !== process.cwd() ? ` --cwd ${rel(workspace)}` : ''}`);

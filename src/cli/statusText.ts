@@ -7,7 +7,7 @@ import { shownStatus } from '../shared/presentation';
 import { awaitingLines, integrateOffer } from './nextSteps';
 import type { Palette } from './render';
 import type { StatusTornLine } from './statusDocument';
-import { changesText, filesText, printable } from './text';
+import { branchContents, changesText, filesText, printable } from './text';
 
 export interface StatusTextInput {
   state: SessionState;
@@ -22,7 +22,8 @@ export function statusLines({ state, live, torn, workspace }: StatusTextInput, c
   const shown = shownStatus(state.status, live ? 'elsewhere' : 'none');
   const statusText = shown !== state.status ? `${shown} (the journal says ${state.status}, but no coordinator is running it: resume it)` : state.status;
   const lines = [c.bold(`${printable(state.title)} (${state.milestoneId}) — session ${state.id}`), `  status: ${statusText}${live ? ' (live)' : ''}`];
-  if (state.branch) lines.push(`  branch: ${printable(state.branch)}, ${state.commits.length} commit(s)`);
+  // Without worktrees the count of commits is always said, as before (0 included).
+  if (state.branch) lines.push(`  branch: ${printable(state.branch)}, ${state.integration ? branchContents(state).join(', ') : `${state.commits.length} commit(s)`}`);
   if (state.integration) lines.push(`  integrated in: ${printable(state.integration.path)}${state.integration.removed ? ' (removed)' : ''}`);
   const icon: Record<string, string> = {
     completed: c.green('✓'),

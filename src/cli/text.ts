@@ -2,6 +2,7 @@
 // a terminal line.
 import { listed } from '../core/coordinator/errors';
 import type { DiffStat } from '../core/session/events';
+import type { SessionState } from '../core/session/state';
 
 /**
  * Text from files, tasks and git (titles, messages, file names, paths) as one harmless line:
@@ -34,3 +35,14 @@ export function withoutEscapes(line: string): string {
   return line.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '');
 }
 
+
+/**
+ * What the milestone branch holds: the git agent's commits, and with worktrees the task
+ * results merged into it (those are the tasks' own commits, not the git agent's).
+ */
+export function branchContents(s: SessionState): string[] {
+  const parts = s.commits.length ? [`${s.commits.length} commit${s.commits.length === 1 ? '' : 's'}`] : [];
+  const merged = [...s.tasks.values()].filter((t) => t.merge?.state === 'merged').length;
+  if (s.integration) parts.push(`${merged} task result${merged === 1 ? '' : 's'} merged`);
+  return parts;
+}

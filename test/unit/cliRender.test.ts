@@ -132,6 +132,7 @@ describe('CLI rendering of worktrees and merges', () => {
     const s: SessionState = replay(SESSION, conflictRun());
     const lines = summaryLines(s, plain, process.cwd()).join('\n');
     assert.match(lines, /⏸ Demo: interrupted \(needs_merge\) — 1\/3 tasks completed/);
+    assert.match(lines, /git branch: {4}milestone\/demo \(1 task result merged\)/, 'with worktrees, the results merged are what the branch holds');
     assert.match(lines, /needs merge: {3}beta conflicts with the milestone branch in shared\.txt/);
     assert.ok(lines.includes(`worktree: ${WT}/beta`), lines);
     for (const how of ['--by-hand', '--agent', '--discard']) assert.ok(lines.includes(`milestone-agents resolve beta ${how}`), `${how}:\n${lines}`);
@@ -176,6 +177,7 @@ describe('CLI rendering of worktrees and merges', () => {
     const state = replay(SESSION, conflictRun());
     const text = statusLines({ state, live: false, torn: undefined, workspace: process.cwd() }, plain).join('\n');
     assert.ok(text.includes(`  integrated in: ${WT}/milestone`), text);
+    assert.match(text, /branch: milestone\/demo, 1 task result merged\n/);
     assert.match(text, /✓ api +completed +1\.0s\n +worktree \S+\/api \(removed\) · branch milestone\/demo-tasks\/api\n +result: merged feed01 · 3 files \+40 -2/);
     assert.match(text, /⚠ beta +needs_merge +\n +worktree \S+\/beta · branch milestone\/demo-tasks\/beta · port 3101\n +result: conflicts in shared\.txt · 1 file \+1 -1/);
     assert.match(text, /◆ ui +in_review/);
