@@ -227,7 +227,7 @@ describe('milestone/parse', () => {
       assert.equal(m.branch, 'milestone/defaults');
       const cpus = Math.max(1, os.availableParallelism());
       assert.deepEqual(m.executors, { min: 1, max: cpus });
-      assert.deepEqual(m.git, { autoCommit: 'task', threshold: DEFAULT_GIT_THRESHOLD, push: false, configured: false });
+      assert.deepEqual(m.git, { autoCommit: 'task', threshold: DEFAULT_GIT_THRESHOLD, push: false, configured: false, inPlace: false });
       assert.equal(DEFAULT_GIT_THRESHOLD, 10);
       assert.equal(m.onFailure, 'continue');
       assert.equal(m.stallAfterMs, 5 * 60_000);
@@ -235,8 +235,8 @@ describe('milestone/parse', () => {
       assert.deepEqual(m.quality, []);
       assert.deepEqual(m.agents, {});
       assert.deepEqual(m.tasks, [
-        { id: 'build', title: 'build', dependsOn: [], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make' },
-        { id: 'test', title: 'test', dependsOn: ['build'], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make test' },
+        { id: 'build', title: 'build', dependsOn: [], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make', isolation: 'shared', touches: [], review: false },
+        { id: 'test', title: 'test', dependsOn: ['build'], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make test', isolation: 'shared', touches: [], review: false },
       ]);
     });
 
@@ -257,7 +257,7 @@ describe('milestone/parse', () => {
       assert.equal(m.complexity, 'complex');
       assert.equal(m.branch, 'release/v2');
       assert.deepEqual(m.executors, { min: 2, max: 3 });
-      assert.deepEqual(m.git, { autoCommit: 'threshold', threshold: 4, push: true, configured: true });
+      assert.deepEqual(m.git, { autoCommit: 'threshold', threshold: 4, push: true, configured: true, inPlace: false });
       assert.deepEqual(m.requires, [{ raw: 'node >=18', name: 'node', range: '>=18' }, { raw: 'git', name: 'git' }]);
       assert.equal(m.onFailure, 'stop');
       assert.equal(m.stallAfterMs, 90_000);
@@ -275,8 +275,26 @@ describe('milestone/parse', () => {
         retries: 2,
         rollback: 'git checkout -- packages/api',
         allowRisky: false,
+        isolation: 'shared',
+        touches: [],
+        review: false,
       });
-      assert.deepEqual(m.tasks[1], { id: 'docs', title: 'docs', agent: 'local', prompt: 'Document the API', dependsOn: ['api'], requires: [], env: {}, retries: 0, allowRisky: false });
+      // An agent task is isolated by default.
+      assert.deepEqual(m.tasks[1], { id: 'docs', title: 'docs', agent: 'local', prompt: 'Document the API', dependsOn: ['api'], requires: [], env: {}, retries: 0, allowRisky: false, isolation: 'worktree', touches: [], review: false });
+    });
+
+    it('reads isolation, touches, setup and review, with the milestone defaults and git.in_place', () => {
+      const m = parseMilestoneText(`id: iso
+isolation: worktree
+setup: npm ci
+git: { in_place: true }
+tasks:
+  - { id: a, run: make }
+  - { id: b, run: make, isolation: shared, touches: ["src/**", docs/a.md], setup: "true", review: true }
+`, 'iso.yaml').milestone;
+      assert.equal(m.git.inPlace, true);
+      assert.deepEqual([m.tasks[0]!.isolation, m.tasks[0]!.setup, m.tasks[0]!.review], ['worktree', 'npm ci', false]);
+      assert.deepEqual([m.tasks[1]!.isolation, m.tasks[1]!.setup, m.tasks[1]!.review, m.tasks[1]!.touches], ['shared', 'true', true, ['src/**', 'docs/a.md']]);
     });
 
     it('takes a gate as blocking unless it says blocking: false', () => {

@@ -16,7 +16,7 @@ describe('milestone/schema', () => {
       assert.equal(schema.additionalProperties, false);
       assert.deepEqual(schema.required, ['id', 'tasks']);
       assert.deepEqual(Object.keys(schema.properties as object), [
-        'id', 'title', 'description', 'type', 'complexity', 'branch', 'executors', 'git', 'requires', 'quality', 'agents', 'on_failure', 'stall_after', 'tasks',
+        'id', 'title', 'description', 'type', 'complexity', 'branch', 'executors', 'git', 'requires', 'quality', 'agents', 'isolation', 'setup', 'on_failure', 'stall_after', 'tasks',
       ]);
       assert.deepEqual(Object.keys(schema.properties as object), Object.keys(MILESTONE_SPEC.fields));
     });

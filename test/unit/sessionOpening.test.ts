@@ -14,6 +14,8 @@ import { sessionRecordOf } from '../../src/core/session/store';
 
 // Opening a session never starts a worker: the script only has to be named.
 const OPTIONS: CoordinatorOptions = { workerScript: path.join(os.tmpdir(), 'no-worker.js') };
+/** In place, the user's working tree is the milestone's: its state is checked before a start. */
+const IN_PLACE: CoordinatorOptions = { ...OPTIONS, inPlace: true };
 
 const MILESTONE = `id: opening
 executors: { min: 2, max: 6 }
@@ -92,11 +94,11 @@ describe('coordinator/sessionOpening', () => {
       assert.equal(await exists(sessionsRoot(w.dir)), false);
     });
 
-    it('refuses a dirty working tree, naming its root and files, and leaves nothing behind', async () => {
+    it('in place, refuses a dirty working tree, naming its root and files, and leaves nothing behind', async () => {
       const w = await workspace(MILESTONE, { 'notes.txt': 'v1\n' });
       await fs.writeFile(path.join(w.dir, 'notes.txt'), 'v2\n');
       await fs.writeFile(path.join(w.dir, 'stray.txt'), 'not the milestone’s\n');
-      await assert.rejects(openNewSession(w.file, OPTIONS), (err: unknown) => {
+      await assert.rejects(openNewSession(w.file, IN_PLACE), (err: unknown) => {
         assert.ok(err instanceof DirtyWorkingTreeError);
         assert.equal(err.root, w.dir);
         assert.deepEqual([...err.files].sort(), ['notes.txt', 'stray.txt']);
@@ -105,11 +107,20 @@ describe('coordinator/sessionOpening', () => {
       assert.equal(await exists(sessionsRoot(w.dir)), false, 'the lock folders of a refused start are removed');
 
       // The refused start released its locks, or this would be refused as a running milestone.
-      const o = await opened(openNewSession(w.file, { ...OPTIONS, allowDirty: true }));
+      const o = await opened(openNewSession(w.file, { ...IN_PLACE, allowDirty: true }));
       assert.equal(o.opening[0]?.type, 'session_started');
     });
 
-    it('refuses a repository with a merge in progress, even when changes are allowed', async () => {
+    it('by default leaves a dirty working tree alone and gives the session a worktree folder outside the workspace', async () => {
+      const w = await workspace(MILESTONE, { 'notes.txt': 'v1\n' });
+      await fs.writeFile(path.join(w.dir, 'notes.txt'), 'v2\n');
+      await assert.rejects(openNewSession(w.file, { ...OPTIONS, worktreesDir: path.join(w.dir, 'wt') }), /is inside the workspace/);
+      const o = await opened(openNewSession(w.file, OPTIONS));
+      assert.ok(o.worktrees && !o.worktrees.startsWith(w.dir), o.worktrees);
+      assert.ok(o.worktrees.endsWith(o.paths.sessionId));
+    });
+
+    it('in place, refuses a repository with a merge in progress, even when changes are allowed', async () => {
       const w = await workspace(MILESTONE, { 'base.txt': 'base\n' });
       git(w.dir, 'checkout', '-q', '-b', 'other');
       await fs.writeFile(path.join(w.dir, 'theirs.txt'), 'theirs\n');
@@ -122,7 +133,7 @@ describe('coordinator/sessionOpening', () => {
       git(w.dir, 'merge', '-q', '--no-ff', '--no-commit', 'other');
 
       for (const allowDirty of [false, true]) {
-        await assert.rejects(openNewSession(w.file, { ...OPTIONS, allowDirty }), (err: unknown) => {
+        await assert.rejects(openNewSession(w.file, { ...IN_PLACE, allowDirty }), (err: unknown) => {
           assert.ok(err instanceof RepositoryConflictError);
           assert.equal(err.root, w.dir);
           assert.equal(err.conflict.kind, 'merge');
@@ -286,14 +297,14 @@ describe('coordinator/sessionOpening', () => {
       assert.match(torn.data.message, /^The last line of the journal \(line 3\) was cut off by a crash \(the line has no end/);
     });
 
-    it('names the changes left in the working tree, and still resumes', async () => {
+    it('in place, names the changes left in the working tree, and still resumes', async () => {
       const w = await workspace(MILESTONE, { 'notes.txt': 'v1\n' });
       const id = await interruptedSession(w.file, [{ type: 'task_started', data: { task: 'a', agent: 'executor-1', attempt: 1, pid: 0, command: 'true' } }]);
       await fs.writeFile(path.join(w.dir, 'notes.txt'), 'half written\n');
       await fs.writeFile(path.join(w.dir, 'partial.txt'), 'half written\n');
       await fs.appendFile(path.join(sessionsRoot(w.dir), id, 'events.jsonl'), '{"seq":');
 
-      const o = await opened(openResumedSession(w.dir, id, OPTIONS));
+      const o = await opened(openResumedSession(w.dir, id, IN_PLACE));
       assert.deepEqual(o.opening.map((e) => (e.type === 'alert' ? e.data.kind : e.type)), ['session_resumed', 'uncommitted_changes', 'torn_journal']);
       const changes = o.opening[1]!;
       assert.ok(changes.type === 'alert');

@@ -20,7 +20,7 @@ describe('server/completion', () => {
   describe('keys', () => {
     it('offers the keys of a task that it does not have yet, on an incomplete line, in schema order', () => {
       const items = complete(lines(...HEAD, '    dep|'));
-      assert.deepEqual(labels(items), ['title', 'description', 'run', 'depends_on', 'requires', 'cwd', 'env', 'timeout', 'retries', 'rollback', 'allow_risky']);
+      assert.deepEqual(labels(items), ['title', 'description', 'run', 'depends_on', 'requires', 'cwd', 'env', 'timeout', 'retries', 'rollback', 'allow_risky', 'isolation', 'touches', 'setup', 'review']);
       const dep = items.find((i) => i.label === 'depends_on');
       assert.equal(dep?.kind, CompletionItemKind.Property);
       assert.equal(dep?.detail, 'list of id');
