@@ -16,10 +16,11 @@ tasks:
   - { id: c, title: Write c, run: "sleep 2.5 && echo c > c.txt" }
 `;
 
-const FLAKY = `id: flaky
+/** `ready` is a file outside the workspace: the tasks run in the milestone's integration worktree, not in the user's checkout. */
+const FLAKY = (ready: string): string => `id: flaky
 title: E2E retry
 tasks:
-  - { id: needs-file, title: Needs a file, run: "test -f ready.txt || { echo 'ready.txt is missing'; exit 1; }" }
+  - { id: needs-file, title: Needs a file, run: "test -f '${ready}' || { echo 'ready.txt is missing'; exit 1; }" }
   - { id: after-it, title: After it, run: "echo after > after.txt", depends_on: [needs-file] }
 `;
 
@@ -67,12 +68,16 @@ describe('the extension in a real editor (code-server)', function () {
   let s: Session;
   /** Holds the "held" task of BLOCKED open until the test writes to it; outside the workspace, where no watcher reads it. */
   let fifo: string;
+  /** The file FLAKY's first task looks for. */
+  let ready: string;
 
   before(async function () {
-    fifo = path.join(await tempDir('ma-e2e-fifo-'), 'release');
+    const outside = await tempDir('ma-e2e-fifo-');
+    fifo = path.join(outside, 'release');
+    ready = path.join(outside, 'ready.txt');
     execFileSync('mkfifo', [fifo]);
-    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY, '.milestones/blocked.yaml': BLOCKED(fifo), '.milestones/cli.yaml': FROM_CLI, '.milestones/orphan.yaml': KILLED, 'README.md': '# e2e\n' });
-    s = await launch(workspace);
+    workspace = await gitWorkspace({ '.milestones/ok.yaml': OK, '.milestones/flaky.yaml': FLAKY(ready), '.milestones/blocked.yaml': BLOCKED(fifo), '.milestones/cli.yaml': FROM_CLI, '.milestones/orphan.yaml': KILLED, 'README.md': '# e2e\n' });
+    s = await launch(workspace, 'trusted', { 'milestones.worktreesDirectory': await tempDir('ma-e2e-worktrees-') });
   });
 
   stopAfterSuite(() => s);
@@ -126,7 +131,16 @@ describe('the extension in a real editor (code-server)', function () {
     await s.shot('3-tree-running');
 
     await waitForStatusBar(s.page, /ok 3\/3 · 100%/);
-    await h.waitForNotification(s.page, 'Milestone "E2E happy path" completed: 3/3 tasks.');
+    const done = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E happy path" completed: 3/3 tasks. Its work is on milestone/ok.' }).first();
+    await done.waitFor();
+    // The milestone ran in a worktree of its own: the user's checkout is as it was.
+    assert.equal(git(workspace, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
+    await assert.rejects(fs.access(path.join(workspace, 'b.txt')));
+    await done.locator('.monaco-button', { hasText: 'Merge into main' }).waitFor();
+    await settled(s.page.locator('.notifications-toasts'));
+    await s.shot('4-completed-take-branch');
+    await done.locator('.monaco-button', { hasText: 'Check Out Branch' }).click();
+    await h.waitForNotification(s.page, 'Checked out milestone/ok.');
     await treeRow(s.page, 'Agents', /^Tasks$/).waitFor();
     // The session row itself turns to completed; agents retired before the last event.
     await s.page.locator('.pane .monaco-list-row', { hasText: /E2E happy path\s*completed · 3\/3 · 100%/ }).waitFor();
@@ -141,6 +155,7 @@ describe('the extension in a real editor (code-server)', function () {
     assert.match(journal.trim().split('\n').pop() ?? '', /"type":"milestone_completed"/);
     assert.equal(git(workspace, 'rev-parse', '--abbrev-ref', 'HEAD'), 'milestone/ok');
     assert.ok(git(workspace, 'log', '--format=%s').split('\n').includes('ok: Write b [b]'));
+    await fs.access(path.join(workspace, 'b.txt'));
 
     await h.runCommand(s.page, 'Milestone Agents: Show Dashboard');
     const dash = webview(s.page);
@@ -186,11 +201,11 @@ describe('the extension in a real editor (code-server)', function () {
     await s.page.locator('.pane .monaco-list-row', { hasText: /needs-file — Needs a file[\s\S]*failed/ }).first().waitFor();
     await s.shot('7-task-failed');
 
-    await fs.writeFile(path.join(workspace, 'ready.txt'), 'now\n');
+    await fs.writeFile(ready, 'now\n');
     await clickInlineAction(s.page, failed, 'Retry Failed Task', s.page.locator('.statusbar .statusbar-item', { hasText: /flaky [12]\/2/ }).first());
     await waitForStatusBar(s.page, /flaky 2\/2 · 100%/);
     await h.waitForNotification(s.page, 'Milestone "E2E retry" completed: 2/2 tasks.');
-    await fs.access(path.join(workspace, 'after.txt'));
+    assert.equal(git(workspace, 'show', 'milestone/flaky:after.txt'), 'after');
     await s.shot('8-task-retried');
   });
 
