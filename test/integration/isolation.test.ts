@@ -164,6 +164,24 @@ tasks:
     assert.equal(git(dir, 'show', 'milestone/discard:seen.txt'), "alpha's line");
   });
 
+  it('warns on both tasks as soon as two running worktrees change the same file, before either merges', async () => {
+    const gate = await tempDir('ma-go-');
+    const w = await workspace(`${header('overlap')}  - { id: left, agent: fake, prompt: "write shared.txt left", env: { HOLD_FILE: ${gate}/done } }
+  - { id: right, agent: fake, prompt: "write shared.txt right", env: { HOLD_FILE: ${gate}/done } }
+  - { id: other, agent: fake, prompt: "write other.txt other", env: { HOLD_FILE: ${gate}/done } }
+`, { files: { 'shared.txt': 'base\n' } });
+    const s = await start(w.file, { worktreesDir: worktrees, executors: 3 });
+    const warned = (task: string): Promise<unknown> => s.waitFor((e) => e.type === 'alert' && e.data.kind === 'overlapping_changes' && e.data.task === task);
+    await Promise.all([warned('left'), warned('right')]);
+    assert.equal(ofType(s.events, 'task_merged').length, 0, 'the warning comes before any merge');
+    const alerts = ofType(s.events, 'alert').filter((e) => e.data.kind === 'overlapping_changes');
+    assert.equal(alerts.length, 2);
+    assert.match(alerts[0]!.data.message, /both change shared\.txt/);
+    await fs.writeFile(path.join(gate, 'done'), '');
+    await s.outcome;
+    assert.ok(!alerts.some((e) => e.data.task === 'other'));
+  });
+
   it('tasks whose touches overlap never run at the same time', async () => {
     const w = await workspace(`id: touch
 tasks:

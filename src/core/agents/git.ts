@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { commitMessage, EMPTY_TREE, excludeSessionState, findConflict, openRepository } from '../git/repository';
-import { clearStaleIndexLock, copyIncluded, describeConflict, discardResult, ensureBranch, ensureWorktree, gitAt, listWorktrees, mergeTaskResult, parkWorktree, removeIntegration, removeMerged, type RepoHandle } from '../git/worktrees';
+import { changedSinceBase, clearStaleIndexLock, copyIncluded, describeConflict, discardResult, ensureBranch, ensureWorktree, gitAt, listWorktrees, mergeTaskResult, parkWorktree, removeIntegration, removeMerged, type RepoHandle } from '../git/worktrees';
 import type { Agent, AgentCommand, AgentContext } from './agent';
 import type { GitAnswer, GitConfig, GitRequest } from './messages';
 
@@ -76,6 +76,8 @@ export class GitAgent implements Agent<'git'> {
       }
       case 'describe_conflict':
         return { op: 'describe_conflict', ...(await describeConflict(repo, r.dir, this.config.branch)) };
+      case 'changed_files':
+        return { op: 'changed_files', files: await changedSinceBase(repo, r.dir, this.config.branch) };
       case 'close_integration':
         return { op: 'close_integration', result: await removeIntegration(repo, integration) };
     }

@@ -48,6 +48,7 @@ export type GitRequest =
   | { op: 'merge'; task: string; dir: string; branch: string; message: string; commitOnly: boolean }
   | { op: 'close'; task: string; dir: string; branch: string; mode: 'merged' | 'park' | 'discard'; message: string; ref?: string }
   | { op: 'describe_conflict'; task: string; dir: string }
+  | { op: 'changed_files'; task: string; dir: string }
   | { op: 'close_integration' };
 
 export type GitAnswer =
@@ -55,6 +56,7 @@ export type GitAnswer =
   | { op: 'merge'; result: MergeResult }
   | { op: 'close'; result: CloseResult }
   | { op: 'describe_conflict'; files: string[]; text: string }
+  | { op: 'changed_files'; files: string[] }
   | { op: 'close_integration'; result: CloseResult }
   /** `agentLost`: the git agent died before answering (the coordinator says so, not the agent). */
   | { op: 'error'; message: string; agentLost?: boolean };

@@ -11,6 +11,7 @@ import { agentInit, gitConfig } from './agentSettings';
 import { AgentSupervisor } from './agentSupervisor';
 import { ExecutorScaling } from './executorScaling';
 import { GateRunner } from './gates';
+import { OverlapWatch } from './overlapWatch';
 import { GitSteward, type MergeOutcome } from './gitSteward';
 import type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 import { Lifecycle, pauseFor } from './phase';
@@ -53,6 +54,7 @@ export class Coordinator {
   private readonly specContext: SpecContext;
   private readonly dispatcher: TaskDispatch;
   private readonly ending: SessionEnding;
+  private readonly overlaps: OverlapWatch;
   private readonly wakes = new KeyedTimers<string>();
   private readonly outputListeners = new Set<Listener<{ task: string; line: string }>>();
   /** Tasks whose agent runs again to resolve a conflict: the prompt that says so. */
@@ -145,6 +147,13 @@ export class Coordinator {
       mergeEnded: (task, outcome) => this.mergeEnded(task, outcome),
       integrationFree: () => this.dispatch(),
       integrationBusy: () => this.scheduler.runningGates().length > 0 || [...this.dispatcher.runningTasks()].some((t) => !this.git.isolated(this.tasks.get(t)!)),
+    });
+    this.overlaps = new OverlapWatch({
+      changedFiles: (task) => this.git.changedFiles(task),
+      running: () => [...this.dispatcher.runningTasks()].filter((t) => this.git.isolated(this.tasks.get(t)!)),
+      alert: (data) => this.recorder.record('alert', data),
+      now: () => Date.now(),
+      intervalMs: options.overlapCheckMs ?? 2000,
     });
     this.gates = new GateRunner({
       gates: milestone.quality,
@@ -351,6 +360,7 @@ export class Coordinator {
         return;
       case 'task_output':
         for (const l of this.outputListeners) l({ task: m.task, line: m.line });
+        if (this.git.isolated(this.tasks.get(m.task)!)) this.overlaps.activity(m.task);
         for (const mon of this.pool.ofKind('monitor')) this.pool.send(mon, { type: 'activity', task: m.task });
         return;
       case 'task_exit':
@@ -384,6 +394,8 @@ export class Coordinator {
   private onTaskExit(agent: AgentHandle, m: Extract<AgentToCoordinator, { type: 'task_exit' }>): void {
     const exit = this.dispatcher.exited(agent, m);
     if (!exit) return;
+    // Asked of the git agent before the merge is: what the task changed, against the others still running.
+    if (this.git.isolated(this.tasks.get(m.task)!)) void this.overlaps.ended(m.task);
     this.apply(this.scheduler.exited(exit));
     // A commit per task holds that task's work: what follows it starts once it is
     // committed, or the commit would sweep up the first files its dependents write.

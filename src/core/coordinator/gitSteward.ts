@@ -236,6 +236,14 @@ export class GitSteward {
     return answer.op === 'describe_conflict' ? answer : { error: answer.op === 'error' ? answer.message : 'unexpected answer' };
   }
 
+  /** What an isolated task's worktree changed so far (undefined without one). */
+  async changedFiles(task: string): Promise<string[] | undefined> {
+    const where = this.live.get(task);
+    if (!where) return undefined;
+    const answer = await this.call({ op: 'changed_files', task, dir: where.dir });
+    return answer.op === 'changed_files' ? answer.files : undefined;
+  }
+
   /** Throws the task's result away, keeping its commits reachable from a ref. */
   async discard(task: string): Promise<void> {
     const t = this.deps.milestone.tasks.find((x) => x.id === task);
@@ -299,9 +307,16 @@ export class GitSteward {
   private async close(task: string, mode: 'merged'): Promise<void> {
     const where = this.live.get(task);
     if (!where) return;
+    // Taken off the list at once: the end of the session must not park what is being removed.
+    this.live.delete(task);
     const answer = await this.call({ op: 'close', task, dir: where.dir, branch: where.branch, mode, message: '' });
-    if (answer.op === 'close' && answer.result.removed) this.removed(task, where);
-    else if (answer.op === 'close') this.deps.recorder.record('git_error', { operation: 'cleanup', message: `The worktree of ${task} stays: ${answer.result.removed ? '' : answer.result.reason}` });
+    if (answer.op === 'close' && answer.result.removed) {
+      this.removed(task, where);
+      return;
+    }
+    this.live.set(task, where);
+    const why = answer.op === 'close' ? (answer.result.removed ? '' : answer.result.reason) : answer.op === 'error' ? answer.message : answer.op;
+    this.deps.recorder.record('git_error', { operation: 'cleanup', message: `The worktree of ${task} stays: ${why}` });
   }
 
   private removed(task: string, where: { dir: string; branch: string }): void {

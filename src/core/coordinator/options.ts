@@ -34,6 +34,8 @@ export interface CoordinatorOptions {
   worktreesDir?: string;
   /** A resumed session first resolves these tasks' merges (or reviews), as `resolveMerge` would. */
   resolutions?: readonly { task: string; how: MergeResolution }[];
+  /** How often, at most, a running isolated task's changes are compared with the others' (default 2 s). */
+  overlapCheckMs?: number;
   heartbeatMs?: number;
   unresponsiveAfterMs?: number;
   retryBaseMs?: number;

@@ -345,6 +345,19 @@ export async function clearStaleIndexLock(git: SimpleGit, dir: string): Promise<
   return true;
 }
 
+/**
+ * The paths a task's worktree changed since it left the milestone branch: committed,
+ * staged, modified or new. A worktree that is gone changed nothing any more.
+ */
+export async function changedSinceBase(repo: RepoHandle, dir: string, milestoneBranch: string): Promise<string[]> {
+  if (!(await exists(dir))) return [];
+  const wt = gitAt(repo, dir);
+  const base = (await wt.raw(['merge-base', milestoneBranch, 'HEAD'])).trim();
+  const tracked = (await wt.raw(['diff', '--name-only', '-z', base])).split('\0');
+  const untracked = (await wt.raw(['ls-files', '--others', '--exclude-standard', '-z'])).split('\0');
+  return [...new Set([...tracked, ...untracked].filter(Boolean))].sort();
+}
+
 const SIDE_LIMIT = 6000;
 
 /** Both sides of each conflicting file, for the prompt that asks an agent to resolve them. */
