@@ -331,6 +331,9 @@ export async function removeIntegration(repo: RepoHandle, dir: string): Promise<
   if (dirty) return { removed: false, reason: `${dir} has changes that are not committed` };
   await repo.git.raw(['worktree', 'remove', dir]);
   await repo.git.raw(['worktree', 'prune']);
+  // The session's folder and the repository's, once empty (rmdir leaves a folder with anything in it).
+  const session = path.dirname(dir);
+  if (await fs.rmdir(session).then(() => true, () => false)) await fs.rmdir(path.dirname(session)).catch(() => undefined);
   return { removed: true };
 }
 
