@@ -39,6 +39,8 @@ export interface DashboardModel {
   alerts: { kind: string; message: string; at: string }[];
   branch: string | null;
   commits: number;
+  /** Results of isolated tasks merged into the milestone branch (each a commit or more of its own). */
+  merged: number;
   tasks: TaskRow[];
   /** Worktrees that exist now: the integration worktree and the tasks' own. */
   worktrees: { live: number; paths: string[]; integration: string | null };
@@ -127,6 +129,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
     alerts: s.alerts.slice(-20).map((a) => ({ kind: a.kind, message: a.message, at: a.at })),
     branch: s.branch,
     commits: s.commits.length,
+    merged: tasks.filter((t) => t.merge?.state === 'merged' && (t.merge.changes?.files ?? 1) > 0).length,
     tasks: tasks.map((t): TaskRow => {
       const status = halted && t.status === 'running' ? 'interrupted' : t.status;
       return {

@@ -166,7 +166,9 @@ function renderHeader(m: DashboardModel): void {
   $('progressbar').setAttribute('aria-valuenow', String(p.percent));
   const eta = p.etaMs && m.status === 'running' ? ` · about ${duration(p.etaMs)} left` : '';
   $('progress-text').textContent = `${p.done}/${p.total} tasks completed · ${p.percent}%${p.failed ? ` · ${p.failed} failed` : ''}${p.skipped ? ` · ${p.skipped} not run` : ''}${p.running ? ` · ${p.running} running` : ''}${eta}`;
-  $('branch').textContent = m.branch ? `branch ${m.branch} · ${m.commits} commit${m.commits === 1 ? '' : 's'}` : '';
+  const commits = m.commits || !m.merged ? `${m.commits} commit${m.commits === 1 ? '' : 's'}` : '';
+  const merged = m.merged ? `${m.merged} result${m.merged === 1 ? '' : 's'} merged` : '';
+  $('branch').textContent = m.branch ? `branch ${[m.branch, commits, merged].filter(Boolean).join(' · ')}` : '';
 }
 
 function renderAgents(m: DashboardModel): void {

@@ -7,7 +7,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { JournalEvent } from '../../src/core/session/events';
-import { clickInlineAction, git, gitWorkspace, harness, launch, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, type Session } from './support';
+import { clickInlineAction, git, gitWorkspace, harness, launch, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
 
 /** Where the pictures of the feature go: the README shows them. */
 const IMAGES = path.join(ROOT, 'docs', 'images');
@@ -110,6 +110,14 @@ describe('worktrees and the merge queue in a real editor', function () {
     workspace = await gitWorkspace({
       '.milestones/merge.yaml': milestone('merge', 'E2E merge conflict', agent, `  - { id: held, title: Held open, run: "cat '${fifo}'", isolation: worktree }\n`),
       '.milestones/later.yaml': milestone('later', 'E2E merge after the session', agent),
+      '.milestones/reviewed.yaml': `id: reviewed
+title: E2E review before merge
+agents:
+  fast: ${JSON.stringify([process.execPath, agent, '0', '{prompt}'])}
+tasks:
+  - { id: polish, title: Polish the line, agent: fast, prompt: "polished", review: true }
+  - { id: ship, title: Ship it, run: "cat shared.txt > shipped.txt", depends_on: [polish] }
+`,
       'shared.txt': 'nobody was here\n',
     });
     s = await launch(workspace, 'trusted', { 'milestones.worktreesDirectory': worktrees });
@@ -159,6 +167,8 @@ describe('worktrees and the merge queue in a real editor', function () {
       await s.page.locator('.pane .monaco-list-row', { hasText: /right — Right writes the line\s*completed/ }).first().waitFor();
       assert.equal(git(workspace, 'show', 'milestone/merge:shared.txt'), RESOLVED);
       await s.shot('merge-resolved');
+      // Merged, the task's worktree is gone, and with it the file the merge editor showed.
+      await h.runCommand(s.page, 'View: Close All Editors');
     } finally {
       await release(fifo);
     }
@@ -178,8 +188,20 @@ describe('worktrees and the merge queue in a real editor', function () {
     await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E merge after the session' }).click();
     const waits = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E merge after the session" waits for you: task "right" needs a merge (shared.txt).' }).first();
     await waits.waitFor({ timeout: 90_000 });
+    await waits.locator('.monaco-button', { hasText: 'Open Conflict' }).waitFor();
     await s.page.locator('.pane .monaco-list-row', { hasText: /E2E merge after the session\s*interrupted · 1\/3 · 33% · 1 needs merge/ }).first().waitFor();
-    await waits.locator('.monaco-button', { hasText: 'Open Conflict' }).click();
+
+    // The dashboard lists what waits, with the same actions, and the worktrees that are left.
+    await runWhenListed(s.page, 'Milestone Agents: Show Dashboard');
+    const dash = webview(s.page);
+    const card = dash.locator('#attention .attention-task[data-task="right"]');
+    await card.waitFor();
+    assert.match(await card.innerText(), /needs merge[\s\S]*milestone\/later-tasks\/right · 1 file \+\d+ −\d+ · conflicts in shared\.txt/);
+    await dash.locator('#worktrees-text', { hasText: /\d+ live worktrees? · [\d.]+ (B|KB|MB) on disk · 1 needs merge/ }).waitFor();
+    await dash.locator('#isolation tr[data-task="right"]', { hasText: 'own worktree' }).waitFor();
+    await (await harness()).runCommand(s.page, 'Notifications: Clear All Notifications');
+    await picture(s, 'merge-dashboard');
+    await card.locator('button', { hasText: 'Open in Merge Editor' }).click();
     await resolveInMergeEditor(s.page, path.join(await worktreeOf(workspace, 'later', 'right'), 'shared.txt'));
 
     await runWhenListed(s.page, 'Milestone Agents: Mark Resolved');
@@ -190,6 +212,34 @@ describe('worktrees and the merge queue in a real editor', function () {
     await h.waitForNotification(s.page, 'Milestone "E2E merge after the session" completed: 3/3 tasks.', 90_000);
     await s.page.locator('.pane .monaco-list-row', { hasText: /after — After right\s*completed/ }).first().waitFor();
     assert.equal(git(workspace, 'show', 'milestone/later:shared.txt'), RESOLVED);
+
+    // Merged, its branch gone: Review Changes still shows what the task changed, from git.
+    await runWhenListed(s.page, 'Milestone Agents: Review Changes');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'right' }).first().click();
+    await s.page.locator('.tab', { hasText: /^Task right: [0-9a-f]{7}\.\.[0-9a-f]{7}/ }).first().waitFor();
+    await s.page.locator('.editor-container', { hasText: RESOLVED }).first().waitFor();
+  });
+
+  it('a task reviewed before its merge: the diff from its notification, Approve in the tree, and its dependent runs', async () => {
+    const h = await harness();
+    await h.runCommand(s.page, 'View: Close All Editors');
+    await runWhenListed(s.page, 'Milestone Agents: Start Milestone');
+    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E review before merge' }).click();
+    const waits = s.page.locator('.notifications-toasts .notification-list-item', { hasText: 'Milestone "E2E review before merge" waits for you: task "polish" waits for review.' }).first();
+    await waits.waitFor({ timeout: 90_000 });
+    const row = treeRow(s.page, 'Agents', /^polish — Polish the line$/);
+    await s.page.locator('.pane .monaco-list-row', { hasText: /polish — Polish the line\s*in review · 1 file \+1 −1/ }).first().waitFor();
+    await waits.locator('.monaco-button', { hasText: 'Review Changes' }).click();
+    await s.page.locator('.tab', { hasText: /^Task polish: / }).first().waitFor();
+    await s.page.locator('.editor-container', { hasText: 'polished' }).first().waitFor();
+    await s.shot('review-changes');
+    // Nothing reached the milestone branch before the approval.
+    assert.notEqual(git(workspace, 'show', 'milestone/reviewed:shared.txt'), 'polished');
+
+    const shipped = s.page.locator('.pane .monaco-list-row', { hasText: /ship — Ship it\s*completed/ }).first();
+    await clickInlineAction(s.page, row, 'Approve Task Result', shipped);
+    await h.waitForNotification(s.page, 'Milestone "E2E review before merge" completed: 2/2 tasks.', 90_000);
+    assert.equal(git(workspace, 'show', 'milestone/reviewed:shipped.txt'), 'polished');
   });
 });
 

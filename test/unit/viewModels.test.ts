@@ -335,6 +335,7 @@ describe('view models', () => {
       assert.equal(m.tasks.find((t) => t.id === 'check')?.awaiting, 'review');
       assert.deepEqual(m.worktrees, { live: 3, paths: ['/wt/integration', '/wt/right', '/wt/check'], integration: '/wt/integration' });
       assert.deepEqual(m.awaiting, { merge: 1, review: 1 });
+      assert.equal(m.merged, 1, 'left');
     });
 
     it('checks the merge messages between the dashboard and the extension', () => {
