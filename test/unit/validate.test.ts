@@ -18,6 +18,16 @@ const lines = (...l: string[]): string => `${l.join('\n')}\n`;
 
 describe('milestone/validate', () => {
   describe('checkSemantics', () => {
+    it('warns where isolation or review can have no effect, and says what to change', () => {
+      const noGit = checkSemantics(parseMilestoneText('id: c\ntype: custom\nisolation: worktree\ntasks:\n  - { id: a, run: make, review: true }\n  - { id: b, run: make, isolation: worktree }\n', '/ws/.milestones/c.yaml'));
+      assert.deepEqual(withCode(noGit, 'isolation-ignored').map((d) => [d.range.start.line, d.severity]), [[2, 'warning'], [4, 'warning'], [5, 'warning']]);
+      assert.match(withCode(noGit, 'isolation-ignored')[2]!.message, /does not use git.*Add a git: block/);
+      const inPlace = checkSemantics(parseMilestoneText('id: p\ngit: { in_place: true }\ntasks:\n  - { id: a, agent: claude, prompt: x, isolation: worktree }\n', '/ws/.milestones/p.yaml'));
+      assert.match(withCode(inPlace, 'isolation-ignored')[0]!.message, /in_place is true/);
+      const fine = checkSemantics(parseMilestoneText('id: f\ntasks:\n  - { id: a, agent: claude, prompt: x, review: true }\n  - { id: b, run: make, isolation: worktree, review: true }\n', '/ws/.milestones/f.yaml'));
+      assert.deepEqual(withCode(fine, 'isolation-ignored'), []);
+    });
+
     it('accepts a complete, consistent milestone without any diagnostic', async () => {
       assert.deepEqual(await validateFixture('full.yaml'), []);
       assert.deepEqual(await validateFixture('minimal.yaml'), []);

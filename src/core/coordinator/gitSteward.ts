@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { AgentToCoordinator, GitAnswer, GitConfig, GitRequest } from '../agents/messages';
 import { openRepository } from '../git/repository';
 import { discardedRef, taskBranch } from '../git/worktrees';
-import type { Milestone, Task } from '../milestone/model';
+import { usesGit, type Milestone, type Task } from '../milestone/model';
 import { reservePort } from '../process/ports';
 import type { DiffStat } from '../session/events';
 import type { SessionState } from '../session/state';
@@ -53,10 +53,7 @@ export interface StewardDeps {
 
 const NO_CHANGES: DiffStat = { files: 0, added: 0, removed: 0 };
 
-/** Development and deployment milestones work on a branch; others when they configure git. */
-export function usesGit(m: Milestone): boolean {
-  return m.type === 'development' || m.type === 'deployment' || m.git.configured;
-}
+export { usesGit } from '../milestone/model';
 
 export class GitSteward {
   private available = false;

@@ -28,6 +28,7 @@ export type DiagnosticCode =
   | 'risky-command'
   | 'unknown-agent-profile'
   | 'task-command'
+  | 'isolation-ignored'
   | 'blocked-by-failure';
 
 export interface Diagnostic {

@@ -68,3 +68,8 @@ export interface Milestone {
 
 export const DEFAULT_STALL_AFTER_MS = 5 * 60_000;
 export const DEFAULT_GIT_THRESHOLD = 10;
+
+/** Development and deployment milestones work on a branch; others when they configure git. */
+export function usesGit(m: Milestone): boolean {
+  return m.type === 'development' || m.type === 'deployment' || m.git.configured;
+}

@@ -5,7 +5,7 @@ import { isValidBranchName } from '../ids';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
 import { ZERO_RANGE } from './diagnostics';
 import { buildGraph, findCycles } from './graph';
-import type { Milestone } from './model';
+import { usesGit, type Milestone } from './model';
 import { parseMilestoneText, type ParsedMilestone, type PathSegment } from './parse';
 import { isAgentProfile, passesPrompt, resolveProfiles } from './profiles';
 import { findRiskyCommand } from './risky';
@@ -85,6 +85,20 @@ export function checkSemantics(parsed: ParsedMilestone, options: ValidateOptions
       r.add(['quality', i, 'id'], 'error', 'duplicate-id', `Gate id "${g.id}" is already used on line ${line(seen)} (task and gate ids share log files): choose another id.`, { id: g.id, first: seen });
     } else {
       firstAt.set(g.id, r.at(['quality', i, 'id']));
+    }
+  });
+
+  // Isolation needs a branch to merge into, and is switched off in place.
+  const noIsolation = !usesGit(m) ? `this ${m.type} milestone does not use git, so tasks run in the workspace. Add a git: block (or use type: development) to isolate them` : m.git.inPlace ? 'git.in_place is true, so every task runs in your working tree. Remove in_place to isolate tasks' : undefined;
+  if (noIsolation && parsed.rangeOf(['isolation']) && m.tasks.some((t, i) => t.isolation === 'worktree' && !parsed.rangeOf(['tasks', i, 'isolation']))) {
+    r.add(['isolation'], 'warning', 'isolation-ignored', `isolation: worktree has no effect: ${noIsolation}.`);
+  }
+  m.tasks.forEach((t, i) => {
+    if (noIsolation && parsed.rangeOf(['tasks', i, 'isolation']) && t.isolation === 'worktree') {
+      r.add(['tasks', i, 'isolation'], 'warning', 'isolation-ignored', `Task "${t.id}" asks for isolation: worktree, which has no effect: ${noIsolation}.`);
+    }
+    if (t.review && parsed.rangeOf(['tasks', i, 'review']) && (noIsolation || t.isolation !== 'worktree')) {
+      r.add(['tasks', i, 'review'], 'warning', 'isolation-ignored', `Task "${t.id}" is not isolated, so it has no separate result to review before a merge: review: true has no effect. Give it isolation: worktree.`);
     }
   });
 
