@@ -218,7 +218,7 @@ export class Coordinator {
       this.apply(this.scheduler.begin());
       if (this.lifecycle.phase === 'starting') this.lifecycle.to('running');
       // Results of an interrupted session that never reached the branch merge first.
-      this.git.requeueUnmerged(this.scheduler.heldTasks().filter((t) => this.scheduler.statusOf(t) === 'completed'));
+      this.git.takeOver(this.scheduler.heldTasks().filter((t) => this.scheduler.statusOf(t) === 'completed'));
       for (const r of this.options.resolutions ?? []) {
         const answer = await this.resolveMerge(r.task, r.how);
         if (!answer.ok) this.recorder.record('alert', { kind: 'uncommitted_changes', message: answer.message, task: r.task });

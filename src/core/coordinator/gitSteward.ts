@@ -139,9 +139,16 @@ export class GitSteward {
     return { ok: true };
   }
 
-  /** Completed tasks of an interrupted session whose results were never merged go first. */
-  requeueUnmerged(tasks: readonly string[]): void {
-    for (const task of tasks) this.enqueueMerge(task, false);
+  /**
+   * A resume: completed tasks whose results were never merged go first, and the worktrees
+   * of results merged (or discarded) just before a crash are removed now.
+   */
+  takeOver(unmerged: readonly string[]): void {
+    for (const task of unmerged) this.enqueueMerge(task, false);
+    for (const task of [...this.live.keys()]) {
+      const state = this.deps.state.tasks.get(task)?.merge?.state;
+      if (state === 'merged' || state === 'discarded') void this.close(task, 'merged');
+    }
   }
 
   /**
