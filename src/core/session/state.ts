@@ -162,7 +162,10 @@ function newTask(t: TaskSummary): TaskState {
   };
 }
 
-function setMerge(task: TaskState, merge: Partial<TaskMerge> & { state: TaskMerge['state'] }): void {
+/** What became of a task's result, and the status that goes with it. */
+function setMerge(task: TaskState | undefined, status: TaskStatus, merge: Partial<TaskMerge> & { state: TaskMerge['state'] }): void {
+  if (!task) return;
+  task.status = status;
   task.merge = { changes: task.merge?.changes ?? null, files: [], sha: null, ref: null, ...merge };
 }
 
@@ -324,35 +327,20 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
       else if (task?.worktree) task.worktree.removed = true;
       break;
     case 'task_merged':
-      if (task) {
-        task.status = 'completed';
-        setMerge(task, { state: 'merged', changes: e.data.changes, sha: e.data.sha });
-      }
+      setMerge(task, 'completed', { state: 'merged', changes: e.data.changes, sha: e.data.sha });
       break;
     case 'merge_conflict':
-      if (task) {
-        task.status = 'needs_merge';
-        setMerge(task, { state: 'conflict', changes: e.data.changes, files: e.data.files });
-      }
+      setMerge(task, 'needs_merge', { state: 'conflict', changes: e.data.changes, files: e.data.files });
       break;
     case 'review_requested':
-      if (task) {
-        task.status = 'in_review';
-        setMerge(task, { state: 'review', changes: e.data.changes });
-      }
+      setMerge(task, 'in_review', { state: 'review', changes: e.data.changes });
       break;
     case 'merge_resolution':
       // The agent's run shows as its own task events; the other ways merge (or discard) next.
-      if (task && e.data.how !== 'agent') {
-        task.status = 'completed';
-        setMerge(task, { state: 'resolving' });
-      }
+      if (e.data.how !== 'agent') setMerge(task, 'completed', { state: 'resolving' });
       break;
     case 'merge_discarded':
-      if (task) {
-        task.status = 'completed';
-        setMerge(task, { state: 'discarded', ref: e.data.ref, sha: e.data.sha });
-      }
+      setMerge(task, 'completed', { state: 'discarded', ref: e.data.ref, sha: e.data.sha });
       break;
     case 'auto_commit':
       s.commits.push({ sha: e.data.sha, message: e.data.message, files: e.data.files, ...(e.data.task ? { task: e.data.task } : {}) });
