@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type { GateSummary, JournalEvent, TaskSummary } from '../../src/core/session/events';
-import { applyEvent, countTasks, emptySessionState, replay, resumeRefusal } from '../../src/core/session/state';
+import { applyEvent, awaitsMerge, countTasks, emptySessionState, replay, resumeRefusal } from '../../src/core/session/state';
 import { EventFactory } from './helpers';
 
 const SESSION = 'demo-20250101-100000-abcd';
@@ -291,6 +291,45 @@ describe('session/state', () => {
       assert.deepEqual(countTasks(s), { total: 2, completed: 0, failed: 0, skipped: 0, cancelled: 0, running: 0, pending: 2 });
       assert.equal(s.tasks.get('a')!.message, null);
       assert.equal(s.tasks.get('b')!.blockedBy, null);
+    });
+  });
+
+  describe('worktrees and merges', () => {
+    it('follows a task through its worktree, a conflict, its resolution, the merge and the cleanup', () => {
+      const f = new EventFactory(SESSION);
+      const changes = { files: 2, added: 10, removed: 1 };
+      const s = replay(SESSION, [
+        started(f, [{ ...task('a', [], 'agent'), isolation: 'worktree' }]),
+        f.make('git_branch_ready', { branch: 'milestone/demo', base_commit: 'b'.repeat(40), created: true, repository: '/ws', worktree: '/wt/integration' }),
+        f.make('worktree_created', { task: 'a', path: '/wt/a', branch: 'milestone/demo-tasks/a', base: 'b'.repeat(40), reused: false, port: 4100, duration_ms: 30 }),
+        f.make('task_completed', { task: 'a', agent: 'executor-1', attempt: 1, duration_ms: 5 }),
+      ]);
+      const a = s.tasks.get('a')!;
+      assert.equal(a.isolation, 'worktree');
+      assert.deepEqual(s.integration, { path: '/wt/integration', removed: false });
+      assert.deepEqual(a.worktree, { path: '/wt/a', branch: 'milestone/demo-tasks/a', base: 'b'.repeat(40), port: 4100, removed: false });
+      assert.equal(awaitsMerge(a), true, 'completed, not merged yet');
+      applyEvent(s, f.make('merge_conflict', { task: 'a', branch: 'milestone/demo-tasks/a', files: ['x.ts'], changes }));
+      assert.equal(a.status, 'needs_merge');
+      assert.deepEqual(a.merge, { state: 'conflict', changes, files: ['x.ts'], sha: null, ref: null });
+      assert.deepEqual(countTasks(s).pending, 1, 'a task that needs a merge is not done');
+      applyEvent(s, f.make('merge_resolution', { task: 'a', how: 'by_hand' }));
+      assert.equal(a.status, 'completed');
+      assert.equal(awaitsMerge(a), true, 'resolved, still to merge');
+      applyEvent(s, f.make('task_merged', { task: 'a', sha: 'c'.repeat(40), strategy: 'merge', changes }));
+      applyEvent(s, f.make('worktree_removed', { task: 'a', path: '/wt/a', branch: 'milestone/demo-tasks/a' }));
+      applyEvent(s, f.make('worktree_removed', { task: null, path: '/wt/integration', branch: 'milestone/demo' }));
+      assert.deepEqual([a.status, a.merge?.state, a.merge?.sha, a.merge?.files, a.worktree?.removed, s.integration?.removed], ['completed', 'merged', 'c'.repeat(40), [], true, true]);
+      assert.equal(awaitsMerge(a), false);
+    });
+
+    it('a review waits for the user; a discard keeps the ref', () => {
+      const f = new EventFactory(SESSION);
+      const changes = { files: 1, added: 1, removed: 0 };
+      const s = replay(SESSION, [started(f, [task('r')]), f.make('review_requested', { task: 'r', branch: 'b', changes })]);
+      assert.equal(s.tasks.get('r')!.status, 'in_review');
+      applyEvent(s, f.make('merge_discarded', { task: 'r', ref: 'refs/milestones/demo/discarded/r', sha: 'd'.repeat(40) }));
+      assert.deepEqual([s.tasks.get('r')!.status, s.tasks.get('r')!.merge?.ref], ['completed', 'refs/milestones/demo/discarded/r']);
     });
   });
 
