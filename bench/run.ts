@@ -14,6 +14,7 @@ import type { JournalEvent } from '../src/core/session/events';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../src/server/analysis';
 import { toLspDiagnostics } from '../src/server/features/diagnostics';
+import { benchWorktrees } from './worktrees';
 
 const ROOT = path.resolve(__dirname, '..');
 const WORKER = path.join(ROOT, 'dist', 'worker.js');
@@ -253,6 +254,7 @@ async function main(): Promise<void> {
     commits: await benchCommits(),
     journal: await benchJournal(),
     validation_2000_tasks: await benchValidation(),
+    worktrees_10000_files: await benchWorktrees(),
   };
   const out = path.join(ROOT, 'bench', 'results.json');
   await fs.writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
