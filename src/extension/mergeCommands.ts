@@ -178,11 +178,14 @@ export async function reviewChanges(ctx: Ctx, session: SessionEntry, task: strin
   }
   const merged = [...session.events].reverse().find((e) => e.type === 'task_merged' && e.data.task === task);
   const strategy = merged?.type === 'task_merged' ? merged.data.strategy : null;
+  // Where its branch started: a worktree found again on a resume reports where it is now, not that.
+  const made = [...session.events].reverse().find((e) => e.type === 'worktree_created' && e.data.task === task && !e.data.reused);
+  const base = made?.type === 'worktree_created' ? made.data.base : (t.worktree?.base ?? null);
   const range = await reviewRange(repo.root, {
     taskId: task,
     branch: t.worktree?.branch ?? null,
     milestoneBranch: s.branch,
-    base: t.worktree?.base ?? null,
+    base,
     sha: t.merge?.state === 'discarded' ? (t.merge.sha ?? t.merge.ref) : (t.merge?.sha ?? null),
     strategy: t.merge?.state === 'discarded' ? null : strategy,
   }, opts).catch((err: Error) => {

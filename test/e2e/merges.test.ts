@@ -68,6 +68,21 @@ async function widenSideBar(page: Page, by: number): Promise<void> {
   await page.mouse.move(x + by + 400, y);
 }
 
+/**
+ * Picks the item labelled `label` in the quick pick that a command opened: once the list
+ * shows it focused after filtering (not a row of the palette it replaced). Returns its text.
+ */
+async function pickInQuickInput(page: Page, label: string): Promise<string> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.locator('.quick-input-list .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first().waitFor();
+  await widget.locator('input').fill(label);
+  const row = widget.locator('.quick-input-list .monaco-list-row.focused', { has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
+  await row.waitFor();
+  const text = await row.innerText();
+  await page.keyboard.press('Enter');
+  return text;
+}
+
 /** A PNG of the window into docs/images, and a copy among the test artifacts. */
 async function picture(s: Session, name: string): Promise<void> {
   await fs.mkdir(IMAGES, { recursive: true });
@@ -205,17 +220,14 @@ tasks:
     await resolveInMergeEditor(s.page, path.join(await worktreeOf(workspace, 'later', 'right'), 'shared.txt'));
 
     await runWhenListed(s.page, 'Milestone Agents: Mark Resolved');
-    const pick = s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'right' }).first();
-    await pick.waitFor();
-    assert.match(await pick.innerText(), /needs merge/);
-    await pick.click();
+    assert.match(await pickInQuickInput(s.page, 'right'), /needs merge/);
     await h.waitForNotification(s.page, 'Milestone "E2E merge after the session" completed: 3/3 tasks.', 90_000);
     await s.page.locator('.pane .monaco-list-row', { hasText: /after — After right\s*completed/ }).first().waitFor();
     assert.equal(git(workspace, 'show', 'milestone/later:shared.txt'), RESOLVED);
 
     // Merged, its branch gone: Review Changes still shows what the task changed, from git.
     await runWhenListed(s.page, 'Milestone Agents: Review Changes');
-    await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'right' }).first().click();
+    await pickInQuickInput(s.page, 'right');
     await s.page.locator('.tab', { hasText: /^Task right: [0-9a-f]{7}\.\.[0-9a-f]{7}/ }).first().waitFor();
     await s.page.locator('.editor-container', { hasText: RESOLVED }).first().waitFor();
   });

@@ -113,6 +113,18 @@ describe('git/review (real git)', function () {
       assert.deepEqual((await changedFiles(dir, range.from, range.to)).map((f) => f.path).sort(), ['only-ours.txt', 'shared.txt']);
     });
 
+    it('a conflict resolved by hand and fast-forwarded: from the merge commit’s second parent', async () => {
+      const { dir, wt } = await conflict();
+      await write(wt, { 'shared.txt': 'ours and theirs\n' });
+      const sha = commitAll(wt, 'Merge milestone/m into milestone/m-tasks/t');
+      git(dir, 'worktree', 'remove', '--force', wt);
+      git(dir, 'branch', '-D', 'milestone/m-tasks/t');
+      const base = git(dir, 'rev-parse', 'main');
+      const range = await reviewRange(dir, { taskId: 't', branch: 'milestone/m-tasks/t', milestoneBranch: 'milestone/m', base, sha, strategy: 'fast-forward' });
+      assert.deepEqual(range, { from: git(dir, 'rev-parse', `${sha}^2`), to: sha, exact: true });
+      assert.equal(await fileAt(dir, range.from, 'shared.txt'), 'theirs\n');
+    });
+
     it('a result merged with a merge commit: from its second parent, so only the task’s side shows', async () => {
       const { dir, wt } = await conflict();
       await write(wt, { 'shared.txt': 'ours and theirs\n' });

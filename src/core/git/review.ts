@@ -162,8 +162,8 @@ export interface ReviewRange {
  * knows (the branch is gone and no commit is recorded) or the task changed nothing.
  * - Its branch still exists: from where it meets the milestone branch, to its head. That
  *   is the task's own work even after the milestone branch moved on, or was merged into it.
- * - Merged with a merge commit: from that commit's second parent (the milestone branch it
- *   merged), to it.
+ * - Merged with a merge commit (or fast-forwarded to one: a conflict resolved by hand):
+ *   from that commit's second parent (the milestone branch it merged), to it.
  * - Fast-forwarded: from the base it started from.
  * - Rebased: its commits are the ones on top whose message ends in `[<task>]`; failing
  *   that, from its base, which then also holds what other tasks merged meanwhile.
@@ -179,7 +179,9 @@ export async function reviewRange(dir: string, src: ReviewSource, opts: GitOptio
   }
   const sha = src.sha ? await resolveRevision(dir, src.sha, opts) : undefined;
   if (!sha || src.strategy === 'none') return undefined;
-  if (src.strategy === 'merge') {
+  // A merge commit on top is the milestone branch merged into the task's (by the engine, or
+  // a conflict resolved by hand and then fast-forwarded): its second parent is the other side.
+  if (src.strategy === 'merge' || src.strategy === 'fast-forward') {
     const theirs = await resolveRevision(dir, `${sha}^2`, opts);
     if (theirs) return { from: theirs, to: sha, exact: true };
   }
