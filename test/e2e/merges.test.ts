@@ -147,6 +147,7 @@ tasks:
     await s.page.locator('.quick-input-widget .monaco-list-row', { hasText: 'E2E merge conflict' }).click();
     try {
       await s.page.locator('.pane-header', { hasText: 'Agents' }).waitFor();
+      await widenSideBar(s.page, 200);
       // "left" merged first; "right" conflicts with it, first among the tasks, its file under it.
       const conflicted = treeRow(s.page, 'Agents', /^right — Right writes the line$/);
       await s.page.locator('.pane .monaco-list-row', { hasText: /right — Right writes the line\s*needs merge · 1 file \+\d+ −\d+/ }).first().waitFor({ timeout: 90_000 });
@@ -156,7 +157,6 @@ tasks:
       assert.match(await s.page.locator('.pane .monaco-list-row', { hasText: /^after — After right/ }).first().innerText(), /pending/);
       // The toast that says so, and the tree, in one picture.
       await h.waitForNotification(s.page, 'Task "right" conflicts with milestone/merge in shared.txt');
-      await widenSideBar(s.page, 200);
       await settled(s.page.locator('.notifications-toasts'));
       await picture(s, 'merge-tree-needs-merge');
 
