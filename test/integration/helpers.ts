@@ -8,6 +8,10 @@ import type { JournalEvent } from '../../src/core/session/events';
 import { initRepository } from '../support/git';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
+
+// Sessions whose test gives no worktrees folder (and the CLIs they start) put theirs in
+// the temp folder, not in the user's cache.
+process.env.MILESTONE_WORKTREES_DIR ??= path.join(os.tmpdir(), 'milestone-agents-test-worktrees');
 export const WORKER = path.join(ROOT, 'dist', 'worker.js');
 export const CLI = path.join(ROOT, 'dist', 'cli.js');
 export const FAKE_AGENT = path.join(ROOT, 'examples', 'demo', 'tools', 'fake-agent.mjs');

@@ -82,7 +82,7 @@ describe('git/worktrees (real git)', function () {
     assert.equal(git(dir, 'show', `${branch}:shared.txt`), 'alpha');
     await fs.writeFile(path.join(beta, 'shared.txt'), 'alpha and beta\n');
     const done = await mergeTaskResult(repo, req('beta', beta));
-    assert.equal(done.kind === 'merged' && done.strategy, 'fast-forward');
+    assert.equal(done.kind === 'merged' && done.strategy, 'merge', 'a resolved conflict lands as a merge commit');
     assert.equal(git(dir, 'show', `${branch}:shared.txt`), 'alpha and beta');
   });
 

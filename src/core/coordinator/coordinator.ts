@@ -221,7 +221,7 @@ export class Coordinator {
       this.git.takeOver(this.scheduler.heldTasks().filter((t) => this.scheduler.statusOf(t) === 'completed'));
       for (const r of this.options.resolutions ?? []) {
         const answer = await this.resolveMerge(r.task, r.how);
-        if (!answer.ok) this.recorder.record('alert', { kind: 'uncommitted_changes', message: answer.message, task: r.task });
+        if (!answer.ok) this.recorder.record('alert', { kind: 'resolution_refused', message: answer.message, task: r.task });
       }
       this.dispatch();
       for (const ex of this.pool.ofKind('executor')) this.scaling.noteIdle(ex);

@@ -189,7 +189,7 @@ async function preflightGit(workspace: string, milestone: Milestone, options: Co
     const base = worktreesBase(repo.root, options.worktreesDir, options.env ?? process.env);
     const rel = path.relative(workspace, base);
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
-      throw new PreconditionError(`The worktrees folder ${base} is inside the workspace ${workspace}: file watchers, search and git would see every task's copy. Choose a folder outside it (--worktrees, or the milestoneAgents.worktreesDirectory setting).`);
+      throw new PreconditionError(`The worktrees folder ${base} is inside the workspace ${workspace}: file watchers, search and git would see every task's copy. Choose a folder outside it (--worktrees, or the milestones.worktreesDirectory setting).`);
     }
     return { leftOver: [], worktrees: path.join(base, sessionId) };
   }

@@ -222,12 +222,15 @@ export async function mergeTaskResult(repo: RepoHandle, req: MergeRequest): Prom
   }
   const wt = gitAt(repo, req.worktree);
   if (await exists(await gitPath(wt, req.worktree, 'rebase-merge'))) await wt.raw(['rebase', '--abort']);
+  // A conflict resolved in the worktree ends in a merge commit: that is how it lands.
+  let resolved = false;
   if (await mergeInProgress(wt, req.worktree)) {
     const unmerged = await unmergedFiles(wt);
     const conflicted = await filesWithMarkers(req.worktree, unmerged);
     if (conflicted.length) return { kind: 'conflict', files: conflicted, changes: await diffStat(wt, milestoneHead, 'HEAD') };
     await wt.raw(['add', '-A', '--verbose']);
     await wt.raw(['commit', '--quiet', '--no-verify', '--no-edit']);
+    resolved = true;
   } else {
     await commitEverything(wt, req.message);
   }
@@ -239,7 +242,7 @@ export async function mergeTaskResult(repo: RepoHandle, req: MergeRequest): Prom
     const base = (await wt.raw(['merge-base', milestoneHead, taskHead])).trim();
     return { kind: 'committed', changes: await diffStat(wt, base, taskHead) };
   }
-  let strategy: 'fast-forward' | 'rebase' | 'merge' = 'fast-forward';
+  let strategy: 'fast-forward' | 'rebase' | 'merge' = resolved ? 'merge' : 'fast-forward';
   if (!(await isAncestor(wt, milestoneHead, taskHead))) {
     // A branch that already merged the milestone branch once (a resolved conflict) is not
     // rebased: replaying its commits would bring the same conflict back.

@@ -32,7 +32,7 @@ export interface GateSummary {
 
 export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
 export type AgentStatus = 'idle' | 'busy' | 'terminated';
-export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes' | 'overlapping_changes';
+export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes' | 'overlapping_changes' | 'resolution_refused';
 export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error';
 
 /** Payload of every journal event, by type. Task events carry the task id as `task`. */
