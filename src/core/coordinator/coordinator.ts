@@ -12,7 +12,8 @@ import { AgentSupervisor } from './agentSupervisor';
 import { ExecutorScaling } from './executorScaling';
 import { GateRunner } from './gates';
 import { OverlapWatch } from './overlapWatch';
-import { GitSteward, type MergeOutcome } from './gitSteward';
+import { GitSteward } from './gitSteward';
+import { MergeDesk } from './mergeDesk';
 import type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 import { Lifecycle, pauseFor } from './phase';
 import { gateSpec, rollbackSpec, taskSpec, type SpecContext } from './processSpecs';
@@ -55,10 +56,9 @@ export class Coordinator {
   private readonly dispatcher: TaskDispatch;
   private readonly ending: SessionEnding;
   private readonly overlaps: OverlapWatch;
+  private readonly merges: MergeDesk;
   private readonly wakes = new KeyedTimers<string>();
   private readonly outputListeners = new Set<Listener<{ task: string; line: string }>>();
-  /** Tasks whose agent runs again to resolve a conflict: the prompt that says so. */
-  private readonly resolutionPrompts = new Map<string, string>();
   private readonly startedAt = Date.now();
 
   /** Validates the milestone, creates a session, and starts running it. */
@@ -128,7 +128,7 @@ export class Coordinator {
       prepare: async (task, attempt) => {
         const place = await this.git.workplace(task);
         if ('error' in place) return place;
-        const prompt = this.resolutionPrompts.get(task.id);
+        const prompt = this.merges.promptFor(task.id);
         return taskSpec(this.specContext, task, attempt, { ...place, ...(prompt !== undefined ? { prompt } : {}) });
       },
       mayStart: (task) => this.git.mayStart(task),
@@ -144,9 +144,21 @@ export class Coordinator {
       recorder: this.recorder,
       state,
       committed: (task) => this.released(task),
-      mergeEnded: (task, outcome) => this.mergeEnded(task, outcome),
+      mergeEnded: (task, outcome) => this.merges.ended(task, outcome),
       integrationFree: () => this.dispatch(),
       integrationBusy: () => this.scheduler.runningGates().length > 0 || [...this.dispatcher.runningTasks()].some((t) => !this.git.isolated(this.tasks.get(t)!)),
+    });
+    this.merges = new MergeDesk({
+      tasks: this.tasks,
+      scheduler: this.scheduler,
+      git: this.git,
+      milestoneBranch: milestone.branch,
+      over: () => this.lifecycle.over,
+      apply: (decisions) => this.apply(decisions),
+      moved: () => {
+        this.dispatch();
+        this.settle();
+      },
     });
     this.overlaps = new OverlapWatch({
       changedFiles: (task) => this.git.changedFiles(task),
@@ -313,30 +325,8 @@ export class Coordinator {
    * worktree; `agent`: run its agent again to resolve it; `discard`) or waits for review
    * (`approve`, `reject`). Refused, with the reason, when the task is not in that state.
    */
-  async resolveMerge(task: string, how: MergeResolution): Promise<ResolveAnswer> {
-    const t = this.tasks.get(task);
-    const status = this.scheduler.statusOf(task);
-    if (!t || status === undefined) return { ok: false, message: `There is no task "${task}" in this milestone.` };
-    if (this.lifecycle.over) return { ok: false, message: 'The session is ending; resume it to resolve the task.' };
-    const wanted = how === 'approve' || how === 'reject' ? 'in_review' : how === 'discard' ? undefined : 'needs_merge';
-    if (wanted ? status !== wanted : status !== 'needs_merge' && status !== 'in_review') {
-      return { ok: false, message: `Task "${task}" is ${status.replace('_', ' ')}, not ${wanted ? wanted.replace('_', ' ') : 'needs merge or in review'}: there is nothing to ${how === 'by_hand' ? 'mark resolved' : how}.` };
-    }
-    const event = { type: 'merge_resolution' as const, data: { task, how } };
-    if (how === 'agent') {
-      if (!t.agent) return { ok: false, message: `Task "${task}" runs a shell command, not an agent: resolve its conflict by hand, or discard its result.` };
-      const conflict = await this.git.describeConflict(task);
-      if ('error' in conflict) return { ok: false, message: conflict.error };
-      this.resolutionPrompts.set(task, resolutionPrompt(t, conflict, this.milestone.branch));
-      this.apply(this.scheduler.rerun(task, event));
-      this.dispatch();
-      return { ok: true };
-    }
-    this.apply(this.scheduler.resolving(task, event));
-    if (how === 'discard' || how === 'reject') await this.git.discard(task);
-    else this.git.enqueueMerge(task, false);
-    this.settle();
-    return { ok: true };
+  resolveMerge(task: string, how: MergeResolution): Promise<ResolveAnswer> {
+    return this.merges.resolve(task, how);
   }
 
   /** Terminates an agent's worker as a crash would (the agent is then replaced). */
@@ -404,29 +394,6 @@ export class Coordinator {
     this.git.pump();
     this.dispatch();
     this.scaling.noteIdle(agent);
-    this.settle();
-  }
-
-  /** The merge queue's answer for a task: the scheduler decides what it means for the rest. */
-  private mergeEnded(task: string, outcome: MergeOutcome): void {
-    const branch = this.git.branchOf(task);
-    switch (outcome.kind) {
-      case 'merged':
-        this.resolutionPrompts.delete(task);
-        this.apply(this.scheduler.merged(task, { type: 'task_merged', data: { task, sha: outcome.sha, strategy: outcome.strategy, changes: outcome.changes } }));
-        break;
-      case 'discarded':
-        this.resolutionPrompts.delete(task);
-        this.apply(this.scheduler.merged(task, { type: 'merge_discarded', data: { task, ref: outcome.ref, sha: outcome.sha } }));
-        break;
-      case 'conflict':
-        this.apply(this.scheduler.awaitUser(task, { type: 'merge_conflict', data: { task, branch, files: outcome.files, changes: outcome.changes } }));
-        break;
-      case 'review':
-        this.apply(this.scheduler.awaitUser(task, { type: 'review_requested', data: { task, branch, changes: outcome.changes } }));
-        break;
-    }
-    this.dispatch();
     this.settle();
   }
 
@@ -501,13 +468,3 @@ export class Coordinator {
   }
 }
 
-/** What an agent is asked when it runs again to resolve its task's conflict. */
-function resolutionPrompt(task: Task, conflict: { files: string[]; text: string }, branch: string): string {
-  return [
-    `You worked on this task: ${task.title}.`,
-    task.prompt ? `Its instructions were:\n${task.prompt}` : '',
-    `Your result conflicts with ${branch}, which changed while you worked. The merge of ${branch} into your branch is in progress in this folder; these files still hold conflict markers: ${conflict.files.join(', ')}.`,
-    'Resolve every conflict: keep the intent of both sides, remove all the conflict markers (<<<<<<<, =======, >>>>>>>), and save the files. Do not commit, do not abort the merge; the engine commits and merges when you are done.',
-    conflict.text,
-  ].filter(Boolean).join('\n\n');
-}
