@@ -18,6 +18,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { exists, readJson, withoutNpmRunEnv, writeJsonAtomically } from '../lib/cacheFiles.mjs';
 import { fileURLToPath } from 'node:url';
 
 // Exact pin: the marker compares against it, so bumping it re-installs.
@@ -92,12 +93,6 @@ function executableName() {
   return process.platform === 'win32' ? 'claude.exe' : 'claude';
 }
 
-// Under `npm test` the environment carries the outer npm's settings as npm_config_* variables,
-// and a nested npm reads them as its own (e.g. an outer --omit=optional would drop the binary).
-function withoutNpmRunEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
-}
-
 // npm into a fresh temp dir next to the target, renamed into place only on success: a failed
 // partial install leaves dangling links that break the next attempt in the same directory.
 // Callers only get here when the target lacks its binary, so an existing target is broken.
@@ -149,27 +144,6 @@ function isAlive(pid) {
   } catch (err) {
     return err.code === 'EPERM';
   }
-}
-
-async function writeJsonAtomically(file, value) {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await fs.rename(tmp, file);
-}
-
-async function readJson(file) {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(p) {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Runs a command; rejects naming the step, the command and the tail of its output. */

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { exists, readJson, withoutNpmRunEnv, writeJsonAtomically } from '../lib/cacheFiles.mjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -143,13 +144,6 @@ async function ensureAptPackages(log) {
   await run('apt-get install', 'apt-get', install, env);
 }
 
-// Under `npm test` the environment carries the outer npm's settings as npm_config_* variables,
-// and a nested npm reads them as its own: its user agent then still names Node 20, and
-// code-server's postinstall refuses to build. The nested installs start from a clean slate.
-function withoutNpmRunEnv(env) {
-  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k)));
-}
-
 // npm into a fresh temp dir next to the target, renamed into place only on success: a failed
 // partial install leaves dangling links that break the next attempt in the same directory.
 // Callers only get here when the target lacks its binary, so an existing target is broken.
@@ -167,27 +161,6 @@ async function npmInstallAtomically(target, spec, step, env) {
   } finally {
     await fs.rm(tmp, { recursive: true, force: true });
   }
-}
-
-async function writeJsonAtomically(file, value) {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await fs.writeFile(tmp, JSON.stringify(value, null, 2) + '\n');
-  await fs.rename(tmp, file);
-}
-
-async function readJson(file) {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-async function exists(p) {
-  return fs.access(p).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Runs a command; rejects naming the step, the command and the tail of its output. */
