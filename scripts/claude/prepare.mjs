@@ -14,11 +14,10 @@
 // the postinstall: npm 11 already warns that it is "not yet covered by allowScripts", and the
 // wrapper declares engines node >= 22, which only install.cjs would need.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { exists, readJson, withoutNpmRunEnv, writeJsonAtomically } from '../lib/cacheFiles.mjs';
+import { exists, npmInstallAtomically as installAtomically, readJson, stepRunner, withoutNpmRunEnv, writeJsonAtomically } from '../lib/install.mjs';
 import { fileURLToPath } from 'node:url';
 
 // Exact pin: the marker compares against it, so bumping it re-installs.
@@ -93,39 +92,6 @@ function executableName() {
   return process.platform === 'win32' ? 'claude.exe' : 'claude';
 }
 
-// npm into a fresh temp dir next to the target, renamed into place only on success: a failed
-// partial install leaves dangling links that break the next attempt in the same directory.
-// Callers only get here when the target lacks its binary, so an existing target is broken.
-async function npmInstallAtomically(target, spec, env) {
-  await fs.rm(target, { recursive: true, force: true });
-  await removeAbandonedTemps(target);
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await fs.mkdir(tmp, { recursive: true });
-  try {
-    const args = [
-      'install',
-      '--prefix',
-      tmp,
-      '--no-save',
-      '--no-package-lock',
-      '--no-audit',
-      '--no-fund',
-      '--ignore-scripts',
-      '--include=optional',
-      // The wrapper's engines field asks for Node 22 for its postinstall, which we skip.
-      '--engine-strict=false',
-      spec,
-    ];
-    await run(`install ${spec}`, 'npm', args, env, { cwd: tmp });
-    await fs.rename(tmp, target).catch((err) => {
-      // A concurrent prepare finished first; its copy is as good as ours.
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    });
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
-}
-
 // A prepare killed mid-install (a CI timeout, ^C) leaves its temp dir behind, 400 MB each.
 async function removeAbandonedTemps(target) {
   const prefix = `${path.basename(target)}.tmp-`;
@@ -146,26 +112,18 @@ function isAlive(pid) {
   }
 }
 
-/** Runs a command; rejects naming the step, the command and the tail of its output. */
-function run(step, cmd, args, env, { cwd } = {}) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const keep = (d) => {
-      out = (out + d).slice(-64 * 1024);
-    };
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const fail = (why) => {
-      const tail = out.trimEnd().split('\n').slice(-40).join('\n');
-      reject(new Error(`claude: step "${step}" failed (${why})\n  command: ${cmd} ${args.join(' ')}\n--- last output ---\n${tail}`));
-    };
-    child.on('error', (err) => fail(err.message));
-    child.on('close', (code, signal) => {
-      if (code === 0) resolve(out);
-      else fail(signal ? `killed by ${signal}` : `exit code ${code}`);
-    });
-  });
+const run = stepRunner('claude');
+
+/**
+ * The package and its platform binary, installed whole or not at all. A prepare killed
+ * mid-install leaves its temp dir behind: those go first.
+ */
+async function npmInstallAtomically(target, spec, env) {
+  await fs.rm(target, { recursive: true, force: true });
+  await removeAbandonedTemps(target);
+  // The wrapper's engines field asks for Node 22 for its postinstall, which we skip.
+  const extraArgs = ['--ignore-scripts', '--include=optional', '--engine-strict=false'];
+  await installAtomically({ target, spec, step: `install ${spec}`, env, run, extraArgs });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

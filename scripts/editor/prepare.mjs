@@ -5,11 +5,10 @@
 //   node scripts/editor/prepare.mjs        -> prints a JSON summary of absolute paths
 //   import { prepareEditor } from './prepare.mjs'
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { exists, readJson, withoutNpmRunEnv, writeJsonAtomically } from '../lib/cacheFiles.mjs';
+import { exists, npmInstallAtomically as installAtomically, readJson, stepRunner, withoutNpmRunEnv, writeJsonAtomically } from '../lib/install.mjs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -144,45 +143,11 @@ async function ensureAptPackages(log) {
   await run('apt-get install', 'apt-get', install, env);
 }
 
-// npm into a fresh temp dir next to the target, renamed into place only on success: a failed
-// partial install leaves dangling links that break the next attempt in the same directory.
-// Callers only get here when the target lacks its binary, so an existing target is broken.
-async function npmInstallAtomically(target, spec, step, env) {
-  await fs.rm(target, { recursive: true, force: true });
-  const tmp = `${target}.tmp-${process.pid}-${Date.now()}`;
-  await fs.mkdir(tmp, { recursive: true });
-  try {
-    const args = ['install', '--prefix', tmp, '--no-save', '--no-package-lock', '--no-audit', '--no-fund', spec];
-    await run(step, 'npm', args, env, { cwd: tmp });
-    await fs.rename(tmp, target).catch((err) => {
-      // A concurrent prepare finished first; its copy is as good as ours.
-      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-    });
-  } finally {
-    await fs.rm(tmp, { recursive: true, force: true });
-  }
-}
+/** Runs one step of the editor's install (see stepRunner). */
+export const run = stepRunner('editor');
 
-/** Runs a command; rejects naming the step, the command and the tail of its output. */
-export function run(step, cmd, args, env = process.env, { cwd, allowFail = false } = {}) {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const keep = (d) => {
-      out = (out + d).slice(-64 * 1024);
-    };
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', keep);
-    child.stderr.on('data', keep);
-    const fail = (why) => {
-      const tail = out.trimEnd().split('\n').slice(-40).join('\n');
-      reject(new Error(`editor: step "${step}" failed (${why})\n  command: ${cmd} ${args.join(' ')}\n--- last output ---\n${tail}`));
-    };
-    child.on('error', (err) => (allowFail ? resolve('') : fail(err.message)));
-    child.on('close', (code, signal) => {
-      if (code === 0 || allowFail) resolve(out);
-      else fail(signal ? `killed by ${signal}` : `exit code ${code}`);
-    });
-  });
+function npmInstallAtomically(target, spec, step, env) {
+  return installAtomically({ target, spec, step, env, run });
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
