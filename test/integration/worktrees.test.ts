@@ -18,91 +18,87 @@ async function repoWith(files: Record<string, string>): Promise<{ repo: RepoHand
   return { repo: opened, dir, wts: await tempDir('ma-wt-') };
 }
 
+const BRANCH = 'milestone/m';
+
+/**
+ * A repository with the milestone branch integrated in a worktree, and worktrees for the
+ * named tasks; `merge(task)` puts one task's result on the branch.
+ */
+async function milestoneRepo(files: Record<string, string>, tasks: string[]) {
+  const { repo, dir, wts } = await repoWith(files);
+  await ensureBranch(repo.git, BRANCH, 'm');
+  const integration = path.join(wts, 'integration');
+  await ensureWorktree(repo, integration, BRANCH);
+  const worktree: Record<string, string> = {};
+  for (const t of tasks) {
+    worktree[t] = path.join(wts, t);
+    await ensureWorktree(repo, worktree[t], taskBranch(BRANCH, t), BRANCH);
+  }
+  const request = (t: string) => ({ integration, worktree: worktree[t]!, branch: taskBranch(BRANCH, t), milestoneBranch: BRANCH, message: `m: ${t} [${t}]` });
+  return { repo, dir, wts, integration, worktree, request, merge: (t: string) => mergeTaskResult(repo, request(t)) };
+}
+
 describe('git/worktrees (real git)', function () {
   this.timeout(60_000);
   after(cleanupTempDirs);
 
   it('merges two tasks that changed different files: one commit each, only its own files, the user checkout untouched', async () => {
-    const { repo, dir, wts } = await repoWith({ 'a.txt': 'a\n', 'b.txt': 'b\n' });
-    const branch = 'milestone/m';
-    await ensureBranch(repo.git, branch, 'm');
-    const integration = path.join(wts, 'integration');
-    await ensureWorktree(repo, integration, branch);
-    const one = path.join(wts, 'one');
-    const two = path.join(wts, 'two');
-    await ensureWorktree(repo, one, taskBranch(branch, 'one'), branch);
-    await ensureWorktree(repo, two, taskBranch(branch, 'two'), branch);
-    await fs.writeFile(path.join(one, 'a.txt'), 'a changed\n');
-    await fs.writeFile(path.join(two, 'new.txt'), 'new\n');
+    const { repo, dir, integration, worktree, merge } = await milestoneRepo({ 'a.txt': 'a\n', 'b.txt': 'b\n' }, ['one', 'two']);
+    await fs.writeFile(path.join(worktree.one!, 'a.txt'), 'a changed\n');
+    await fs.writeFile(path.join(worktree.two!, 'new.txt'), 'new\n');
     // The user edits their own checkout meanwhile: none of it may reach the branch.
     await fs.writeFile(path.join(dir, 'b.txt'), 'user edit\n');
-    const r1 = await mergeTaskResult(repo, { integration, worktree: one, branch: taskBranch(branch, 'one'), milestoneBranch: branch, message: 'm: One [one]' });
+    const r1 = await merge('one');
     assert.equal(r1.kind, 'merged');
     assert.equal(r1.kind === 'merged' && r1.strategy, 'fast-forward');
-    const r2 = await mergeTaskResult(repo, { integration, worktree: two, branch: taskBranch(branch, 'two'), milestoneBranch: branch, message: 'm: Two [two]' });
+    const r2 = await merge('two');
     assert.equal(r2.kind === 'merged' && r2.strategy, 'rebase');
-    assert.deepEqual(git(dir, 'log', '--format=%s', branch).split('\n'), ['m: Two [two]', 'm: One [one]', 'initial']);
-    assert.equal(git(dir, 'show', '--name-only', '--format=', branch), 'new.txt');
-    assert.equal(git(dir, 'show', '--name-only', '--format=', `${branch}~1`), 'a.txt');
+    assert.deepEqual(git(dir, 'log', '--format=%s', BRANCH).split('\n'), ['m: two [two]', 'm: one [one]', 'initial']);
+    assert.equal(git(dir, 'show', '--name-only', '--format=', BRANCH), 'new.txt');
+    assert.equal(git(dir, 'show', '--name-only', '--format=', `${BRANCH}~1`), 'a.txt');
     assert.equal(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD'), 'main');
     assert.equal(await fs.readFile(path.join(dir, 'b.txt'), 'utf8'), 'user edit\n');
     assert.equal(await fs.readFile(path.join(integration, 'new.txt'), 'utf8'), 'new\n');
-    for (const [wt, name] of [[one, 'one'], [two, 'two']] as const) assert.deepEqual(await removeMerged(repo, integration, wt, taskBranch(branch, name)), { removed: true });
+    for (const name of ['one', 'two']) assert.deepEqual(await removeMerged(repo, integration, worktree[name]!, taskBranch(BRANCH, name)), { removed: true });
     assert.deepEqual(await removeIntegration(repo, integration), { removed: true });
     assert.equal((await listWorktrees(repo.git)).length, 1);
     assert.equal(git(dir, 'worktree', 'prune', '--dry-run', '-v'), '');
-    assert.equal(git(dir, 'branch', '--list', `${branch}-tasks/*`), '');
+    assert.equal(git(dir, 'branch', '--list', `${BRANCH}-tasks/*`), '');
   });
 
   it('leaves a conflict in progress in the task worktree; resolving it by hand completes the merge; both sides stay in commits', async () => {
-    const { repo, dir, wts } = await repoWith({ 'shared.txt': 'base\n' });
-    const branch = 'milestone/m';
-    await ensureBranch(repo.git, branch, 'm');
-    const integration = path.join(wts, 'integration');
-    await ensureWorktree(repo, integration, branch);
-    const alpha = path.join(wts, 'alpha');
-    const beta = path.join(wts, 'beta');
-    await ensureWorktree(repo, alpha, taskBranch(branch, 'alpha'), branch);
-    await ensureWorktree(repo, beta, taskBranch(branch, 'beta'), branch);
-    await fs.writeFile(path.join(alpha, 'shared.txt'), 'alpha\n');
-    await fs.writeFile(path.join(beta, 'shared.txt'), 'beta\n');
-    const req = (name: string, wt: string) => ({ integration, worktree: wt, branch: taskBranch(branch, name), milestoneBranch: branch, message: `m: ${name} [${name}]` });
-    assert.equal((await mergeTaskResult(repo, req('alpha', alpha))).kind, 'merged');
-    const conflict = await mergeTaskResult(repo, req('beta', beta));
+    const { repo, dir, worktree, merge } = await milestoneRepo({ 'shared.txt': 'base\n' }, ['alpha', 'beta']);
+    await fs.writeFile(path.join(worktree.alpha!, 'shared.txt'), 'alpha\n');
+    await fs.writeFile(path.join(worktree.beta!, 'shared.txt'), 'beta\n');
+    assert.equal((await merge('alpha')).kind, 'merged');
+    const conflict = await merge('beta');
     assert.equal(conflict.kind, 'conflict');
     assert.deepEqual(conflict.kind === 'conflict' && conflict.files, ['shared.txt']);
     // Asked again before anyone resolved it: still the same conflict.
-    assert.equal((await mergeTaskResult(repo, req('beta', beta))).kind, 'conflict');
-    const described = await describeConflict(repo, beta, branch);
+    assert.equal((await merge('beta')).kind, 'conflict');
+    const described = await describeConflict(repo, worktree.beta!, BRANCH);
     assert.deepEqual(described.files, ['shared.txt']);
     assert.match(described.text, /beta/);
     assert.match(described.text, /alpha/);
     // Both versions are in commits: beta's on its branch, alpha's on the milestone branch.
-    assert.equal(git(dir, 'show', `${taskBranch(branch, 'beta')}:shared.txt`), 'beta');
-    assert.equal(git(dir, 'show', `${branch}:shared.txt`), 'alpha');
-    await fs.writeFile(path.join(beta, 'shared.txt'), 'alpha and beta\n');
-    const done = await mergeTaskResult(repo, req('beta', beta));
+    assert.equal(git(dir, 'show', `${taskBranch(BRANCH, 'beta')}:shared.txt`), 'beta');
+    assert.equal(git(dir, 'show', `${BRANCH}:shared.txt`), 'alpha');
+    await fs.writeFile(path.join(worktree.beta!, 'shared.txt'), 'alpha and beta\n');
+    const done = await merge('beta');
     assert.equal(done.kind === 'merged' && done.strategy, 'merge', 'a resolved conflict lands as a merge commit');
-    assert.equal(git(dir, 'show', `${branch}:shared.txt`), 'alpha and beta');
+    assert.equal(git(dir, 'show', `${BRANCH}:shared.txt`), 'alpha and beta');
   });
 
   it('discards a conflicted result, keeping its commits reachable from a ref', async () => {
-    const { repo, dir, wts } = await repoWith({ 'shared.txt': 'base\n' });
-    const branch = 'milestone/m';
-    await ensureBranch(repo.git, branch, 'm');
-    const integration = path.join(wts, 'integration');
-    await ensureWorktree(repo, integration, branch);
-    const beta = path.join(wts, 'beta');
-    await ensureWorktree(repo, beta, taskBranch(branch, 'beta'), branch);
+    const { repo, dir, integration, worktree, merge } = await milestoneRepo({ 'shared.txt': 'base\n' }, ['beta']);
     await fs.writeFile(path.join(integration, 'shared.txt'), 'main line\n');
     git(integration, 'commit', '-qam', 'main line');
-    await fs.writeFile(path.join(beta, 'shared.txt'), 'beta\n');
-    const req = { integration, worktree: beta, branch: taskBranch(branch, 'beta'), milestoneBranch: branch, message: 'm: beta [beta]' };
-    assert.equal((await mergeTaskResult(repo, req)).kind, 'conflict');
-    const closed = await discardResult(repo, beta, req.branch, 'refs/milestones/m/discarded/beta', 'm: beta (discarded) [beta]');
+    await fs.writeFile(path.join(worktree.beta!, 'shared.txt'), 'beta\n');
+    assert.equal((await merge('beta')).kind, 'conflict');
+    const closed = await discardResult(repo, worktree.beta!, taskBranch(BRANCH, 'beta'), 'refs/milestones/m/discarded/beta', 'm: beta (discarded) [beta]');
     assert.equal(closed.removed, true);
     assert.equal(git(dir, 'show', 'refs/milestones/m/discarded/beta:shared.txt'), 'beta');
-    assert.equal(git(dir, 'show', `${branch}:shared.txt`), 'main line');
+    assert.equal(git(dir, 'show', `${BRANCH}:shared.txt`), 'main line');
     assert.equal((await listWorktrees(repo.git)).length, 2);
   });
 
