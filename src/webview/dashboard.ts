@@ -7,7 +7,8 @@ import { applyEvent, emptySessionState, type SessionState } from '../core/sessio
 import { isToWebview, type FromWebview, type Liveness, type ToWebview } from '../shared/dashboardProtocol';
 import { RunLog, toDashboardModel, type DashboardModel } from '../shared/dashboardModel';
 import { isInterrupted, taskStatusLabel } from '../shared/presentation';
-import type { MergeResolution } from '../core/session/events';
+import { $, duration, el, svg } from './dom';
+import { AWAITING_COLORS, renderAttention, renderIsolation, resetMergePanels, type MergePanelContext } from './mergePanels';
 
 interface VsCodeApi {
   postMessage(message: FromWebview): void;
@@ -17,7 +18,6 @@ interface VsCodeApi {
 declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
-const SVG = 'http://www.w3.org/2000/svg';
 
 interface Persisted {
   sessionId?: string;
@@ -31,33 +31,12 @@ let liveness: Liveness = 'none';
 let metrics: Record<string, unknown> = {};
 let logText = '';
 let usage: { sessionId: string; count: number; bytes: number; complete: boolean } | undefined;
-let attentionKey = '';
 let layoutKey = '';
 let layout: { width: number; height: number; nodes: Map<string, { x: number; y: number; w: number; h: number }>; edges: { from: string; to: string; points: { x: number; y: number }[] }[] } | undefined;
 let frame = 0;
 
-const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: { className?: string; text?: string; title?: string } = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  if (props.className) e.className = props.className;
-  if (props.text !== undefined) e.textContent = props.text;
-  if (props.title) e.title = props.title;
-  for (const c of children) e.appendChild(c);
-  return e;
-}
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}): SVGElementTagNameMap[K] {
-  const e = document.createElementNS(SVG, tag);
-  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
-  return e;
-}
-
-function duration(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '';
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  const s = Math.round(ms / 100) / 10;
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${Math.round(s % 60)}s`;
+function panelContext(): MergePanelContext {
+  return { liveness, usage, sessionId: state?.id, post };
 }
 
 function post(message: FromWebview): void {
@@ -101,7 +80,7 @@ function onMessage(m: ToWebview): void {
       }
       liveness = m.liveness;
       layoutKey = '';
-      attentionKey = '';
+      resetMergePanels();
       usage = undefined;
       if (persisted.selected) post({ type: 'selectTask', task: persisted.selected });
       break;
@@ -143,11 +122,11 @@ function render(): void {
   main.hidden = false;
   const model = toDashboardModel(state, runs.runs, Date.now(), isInterrupted(state.status, liveness));
   renderHeader(model);
-  renderAttention(model);
+  renderAttention(model, panelContext());
   renderAgents(model);
   renderGraph(model);
   renderTimeline(model);
-  renderIsolation(model);
+  renderIsolation(model, panelContext());
   renderMetrics();
   renderAlerts(model);
   renderLog(model);
@@ -187,116 +166,6 @@ function renderAgents(m: DashboardModel): void {
   const gates = $('gates');
   gates.replaceChildren(...m.gates.map((g) => el('div', { className: `gate gate-${g.status}`, text: `${g.id}: ${g.status}${g.blocking ? '' : ' (advisory)'}`, title: g.message ?? '' })));
   $('gates-card').hidden = m.gates.length === 0;
-}
-
-const AWAITING_COLORS: Partial<Record<string, string>> = {
-  needs_merge: 'var(--vscode-charts-orange)',
-  in_review: 'var(--vscode-charts-purple)',
-};
-
-function formatBytes(n: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${i === 0 ? v : v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
-}
-
-function button(text: string, title: string, onClick: () => void, disabled = false): HTMLButtonElement {
-  const b = el('button', { text, title });
-  b.disabled = disabled;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-/**
- * Tasks whose result waits for the user, each with the tree's actions. Redrawn only when
- * what it shows changes: a button replaced under the pointer would lose its click.
- */
-function renderAttention(m: DashboardModel): void {
-  const waiting = m.tasks.filter((t) => t.awaiting);
-  const readOnly = liveness === 'elsewhere';
-  const key = JSON.stringify([waiting, readOnly, m.branch]);
-  if (key === attentionKey) return;
-  attentionKey = key;
-  const card = $('attention');
-  card.hidden = waiting.length === 0;
-  card.style.borderLeft = '4px solid var(--vscode-charts-orange)';
-  const resolve = (task: string, how: MergeResolution) => (): void => post({ type: 'resolve', task, how });
-  const why = readOnly ? 'Another process runs this session: resolve it there.' : '';
-  $('attention-list').replaceChildren(
-    ...waiting.map((t) => {
-      const badge = el('span', { className: 'badge', text: t.statusText });
-      badge.style.background = AWAITING_COLORS[t.status] ?? '';
-      const head = el('div', {}, el('strong', { text: t.id }), document.createTextNode(` ${t.title !== t.id ? `— ${t.title} ` : ''}`), badge);
-      const detail = el('div', {
-        className: 'muted',
-        text: [t.branch ? `${t.branch}` : '', t.changes, t.conflicts.length ? `conflicts in ${t.conflicts.join(', ')}` : t.awaiting === 'review' ? `merges into ${m.branch ?? 'the milestone branch'} once approved` : ''].filter(Boolean).join(' · '),
-      });
-      const actions = el('div', { className: 'actions' });
-      if (t.awaiting === 'merge') {
-        actions.append(
-          button('Open in Merge Editor', 'The task’s side against the milestone branch’s, in the merge editor', () => post({ type: 'openConflict', task: t.id }), readOnly),
-          button('Mark Resolved', 'Merge the task’s worktree as it is now, conflicts resolved', resolve(t.id, 'by_hand'), readOnly),
-          ...(t.kind === 'agent' ? [button('Let the Agent Resolve', 'Run the task’s agent again to resolve the conflict', resolve(t.id, 'agent'), readOnly)] : []),
-          button('Discard…', 'Drop the task’s result (its commits stay reachable)', resolve(t.id, 'discard'), readOnly),
-        );
-      } else {
-        actions.append(
-          button('Review Changes', 'What the task changed, in the diff editor', () => post({ type: 'reviewChanges', task: t.id })),
-          button('Approve', 'Merge the task’s result', resolve(t.id, 'approve'), readOnly),
-          button('Reject…', 'Drop the task’s result (its commits stay reachable)', resolve(t.id, 'reject'), readOnly),
-        );
-      }
-      const row = el('div', { className: 'attention-task', title: why }, head, detail, actions);
-      row.dataset.task = t.id;
-      row.style.padding = '6px 0';
-      actions.style.marginTop = '4px';
-      return row;
-    }),
-  );
-}
-
-/** Where each task ran and what became of its result, with the live worktrees and the disk they use. */
-function renderIsolation(m: DashboardModel): void {
-  const card = $('isolation-card');
-  const relevant = m.worktrees.integration !== null || m.tasks.some((t) => t.isolation === 'worktree' || t.branch !== null);
-  card.hidden = !relevant;
-  if (!relevant) return;
-  const n = m.worktrees.live;
-  const measured = usage && usage.sessionId === state?.id ? `${usage.complete ? '' : 'at least '}${formatBytes(usage.bytes)} on disk` : 'measuring the disk they use…';
-  const waiting = [m.awaiting.merge ? `${m.awaiting.merge} need${m.awaiting.merge === 1 ? 's' : ''} merge` : '', m.awaiting.review ? `${m.awaiting.review} in review` : ''].filter(Boolean).join(' · ');
-  $('worktrees-text').textContent = `${n} live worktree${n === 1 ? '' : 's'}${n ? ` · ${measured}` : ''}${waiting ? ` · ${waiting}` : ''}${m.worktrees.integration ? ` · integrated in ${m.worktrees.integration}` : ''}`;
-  const left = (cell: HTMLElement): HTMLElement => {
-    cell.style.textAlign = 'left';
-    cell.style.padding = '2px 10px 2px 0';
-    return cell;
-  };
-  const head = el('tr', {}, ...['Task', 'Status', 'Runs in', 'Branch', 'Changes', 'Merge'].map((h) => left(el('th', { text: h }))));
-  const rows = m.tasks.map((t) => {
-    const status = left(el('td', { text: t.statusText }));
-    const color = AWAITING_COLORS[t.status];
-    if (color) {
-      status.style.color = color;
-      status.style.fontWeight = '600';
-    }
-    const tr = el(
-      'tr',
-      { title: t.worktree ? `Worktree: ${t.worktree}` : '' },
-      left(el('td', { text: t.id })),
-      status,
-      left(el('td', { text: t.isolation === 'worktree' ? (t.worktree ? 'own worktree' : 'own worktree (removed)') : 'shared' })),
-      left(el('td', { text: t.branch ?? '' })),
-      left(el('td', { text: t.changes })),
-      left(el('td', { text: t.conflicts.length ? `conflicts in ${t.conflicts.join(', ')}` : t.merge })),
-    );
-    tr.dataset.task = t.id;
-    return tr;
-  });
-  $('isolation').replaceChildren(head, ...rows);
 }
 
 function computeLayout(m: DashboardModel): void {
