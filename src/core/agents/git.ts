@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { SimpleGit } from 'simple-git';
 import { commitMessage, EMPTY_TREE, excludeSessionState, findConflict, openRepository } from '../git/repository';
-import { changedSinceBase, clearStaleIndexLock, copyIncluded, describeConflict, discardResult, ensureBranch, ensureWorktree, gitAt, listWorktrees, mergeTaskResult, parkWorktree, removeIntegration, removeMerged, type RepoHandle } from '../git/worktrees';
+import { changedSinceBase, clearStaleIndexLock, copyIncluded, discardedRef, describeConflict, discardResult, ensureBranch, ensureWorktree, gitAt, listWorktrees, mergeTaskResult, parkWorktree, removeIntegration, removeMerged, type RepoHandle } from '../git/worktrees';
 import type { Agent, AgentCommand, AgentContext } from './agent';
 import type { GitAnswer, GitConfig, GitRequest } from './messages';
 
@@ -72,7 +72,7 @@ export class GitAgent implements Agent<'git'> {
       case 'close': {
         if (r.mode === 'merged') return { op: 'close', result: await removeMerged(repo, integration, r.dir, r.branch) };
         if (r.mode === 'park') return { op: 'close', result: await parkWorktree(repo, r.dir, r.message) };
-        return { op: 'close', result: await discardResult(repo, r.dir, r.branch, r.ref ?? `refs/milestones/${this.config.milestoneId}/discarded/${r.task}`, r.message) };
+        return { op: 'close', result: await discardResult(repo, r.dir, r.branch, r.ref ?? discardedRef(this.config.milestoneId, r.task), r.message) };
       }
       case 'describe_conflict':
         return { op: 'describe_conflict', ...(await describeConflict(repo, r.dir, this.config.branch)) };

@@ -1,3 +1,7 @@
+// One session's coordinator. Over 400 lines because it is where the session's modules are
+// wired together (the constructor) and where their decisions are carried out; each rule
+// lives in the module that owns it (scheduler, gitSteward, mergeDesk, overlapWatch, gates,
+// agentSupervisor, executorScaling, taskDispatch, sessionEnding), not here.
 import * as path from 'node:path';
 import type { AgentToCoordinator, EmittedEvent } from '../agents/messages';
 import type { Milestone, Task } from '../milestone/model';

@@ -5,7 +5,7 @@
 // `git_unavailable` and the worktree events.
 import * as path from 'node:path';
 import type { AgentToCoordinator, GitAnswer, GitConfig, GitRequest } from '../agents/messages';
-import { openRepository } from '../git/repository';
+import { commitMessage, openRepository } from '../git/repository';
 import { discardedRef, taskBranch } from '../git/worktrees';
 import { usesGit, type Milestone, type Task } from '../milestone/model';
 import { reservePort } from '../process/ports';
@@ -99,7 +99,7 @@ export class GitSteward {
 
   /** The branch a task's result is on. */
   branchOf(task: string): string {
-    return this.live.get(task)?.branch ?? taskBranch(this.deps.config.branch, task);
+    return this.placeOf(task).branch;
   }
 
   /** Where shared tasks, gates and rollbacks run. */
@@ -158,8 +158,7 @@ export class GitSteward {
    */
   async workplace(task: Task): Promise<Workplace | { error: string }> {
     if (!this.isolated(task)) return { root: this.sharedRoot, env: {}, fresh: false };
-    const dir = path.join(this.deps.config.worktrees!, task.id);
-    const branch = taskBranch(this.deps.config.branch, task.id);
+    const { dir, branch } = this.placeOf(task.id);
     const answer = await this.call({ op: 'worktree_open', task: task.id, dir, branch });
     if (answer.op !== 'worktree_open') return { error: `could not make its worktree: ${answer.op === 'error' ? answer.message : answer.op}` };
     const port = this.live.get(task.id)?.port ?? (await reservePort());
@@ -209,9 +208,8 @@ export class GitSteward {
   }
 
   private async merge(task: string, commitOnly: boolean): Promise<void> {
-    const t = this.deps.milestone.tasks.find((x) => x.id === task);
-    const where = this.live.get(task) ?? { dir: path.join(this.deps.config.worktrees!, task), branch: taskBranch(this.deps.config.branch, task), port: null };
-    const message = `${this.deps.config.milestoneId}: ${oneLine(t?.title ?? task)} [${task}]`;
+    const where = this.placeOf(task);
+    const message = this.messageFor(task);
     const answer = await this.call({ op: 'merge', task, dir: where.dir, branch: where.branch, message, commitOnly });
     // The git agent died mid-merge: the merge is queued again for its replacement.
     if (answer.op === 'error' && answer.agentLost) return;
@@ -250,10 +248,9 @@ export class GitSteward {
 
   /** Throws the task's result away, keeping its commits reachable from a ref. */
   async discard(task: string): Promise<void> {
-    const t = this.deps.milestone.tasks.find((x) => x.id === task);
-    const where = this.live.get(task) ?? { dir: path.join(this.deps.config.worktrees!, task), branch: taskBranch(this.deps.config.branch, task), port: null };
+    const where = this.placeOf(task);
     const ref = discardedRef(this.deps.config.milestoneId, task);
-    const answer = await this.call({ op: 'close', task, dir: where.dir, branch: where.branch, mode: 'discard', ref, message: `${this.deps.config.milestoneId}: ${oneLine(t?.title ?? task)} (discarded) [${task}]` });
+    const answer = await this.call({ op: 'close', task, dir: where.dir, branch: where.branch, mode: 'discard', ref, message: this.messageFor(task, ' (discarded)') });
     if (answer.op !== 'close') {
       this.deps.recorder.record('git_error', { operation: 'discard', message: `${task}: ${answer.op === 'error' ? answer.message : answer.op}` });
       return;
@@ -271,8 +268,7 @@ export class GitSteward {
     if (!this.available || this.integration === undefined || !this.deps.pool.get('git')) return;
     for (const [task, where] of [...this.live]) {
       if (this.deps.state.tasks.get(task)?.status === 'needs_merge') continue;
-      const t = this.deps.milestone.tasks.find((x) => x.id === task);
-      const answer = await this.call({ op: 'close', task, dir: where.dir, branch: where.branch, mode: 'park', message: `${this.deps.config.milestoneId}: ${oneLine(t?.title ?? task)} (unfinished) [${task}]` });
+      const answer = await this.call({ op: 'close', task, dir: where.dir, branch: where.branch, mode: 'park', message: this.messageFor(task, ' (unfinished)') });
       if (answer.op === 'close' && answer.result.removed) this.removed(task, where);
     }
     const answer = await this.call({ op: 'close_integration' });
@@ -323,6 +319,17 @@ export class GitSteward {
     this.deps.recorder.record('git_error', { operation: 'cleanup', message: `The worktree of ${task} stays: ${why}` });
   }
 
+  /** Where a task's worktree is (or was, or would be) and its branch: both follow from the task. */
+  private placeOf(task: string): { dir: string; branch: string; port: number | null } {
+    return this.live.get(task) ?? { dir: path.join(this.deps.config.worktrees!, task), branch: taskBranch(this.deps.config.branch, task), port: null };
+  }
+
+  /** The commit message of a task's result, as every commit of the milestone is titled. */
+  private messageFor(task: string, note = ''): string {
+    const title = this.deps.milestone.tasks.find((x) => x.id === task)?.title ?? task;
+    return commitMessage(this.deps.config.milestoneId, `${title}${note}`, task);
+  }
+
   private removed(task: string, where: { dir: string; branch: string }): void {
     this.live.delete(task);
     this.deps.recorder.record('worktree_removed', { task, path: where.dir, branch: where.branch });
@@ -371,7 +378,3 @@ export class GitSteward {
   }
 }
 
-function oneLine(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
-}

@@ -1,3 +1,10 @@
+// The session as its journal says it is: the state's types, the one reducer that folds
+// every event into it, and the few questions asked of the result (counts, whether it can
+// be resumed, whether a result still waits to merge).
+//
+// Over 400 lines on purpose: the types and the reducer change together with every new
+// event, and the engine, the CLI and the editor must read sessions through this one place;
+// split, a new event would span files that could drift apart.
 import type { Diagnostic } from '../milestone/diagnostics';
 import { creditsOf } from './agentWork';
 import type { AgentKind, AgentStatus, DiffStat, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
