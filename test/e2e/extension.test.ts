@@ -1,9 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import type { JournalEvent } from '../../src/core/session/events';
-import { clickInlineAction, git, gitWorkspace, harness, launch, paletteEntries, stopAfterSuite, ROOT, runWhenListed, settled, tempDir, treeRow, waitForStatusBar, webview, type Session } from './support';
+import { clickInlineAction, git, gitWorkspace, harness, launch, paletteEntries, release, stopAfterSuite, ROOT, runWhenListed, settled, tempDir, treeRow, waitForStatusBar, webview, type Session } from './support';
 
 const OK = `id: ok
 title: E2E happy path
@@ -303,16 +303,6 @@ async function startedViewShown(s: Session): Promise<void> {
   await s.page.locator('.pane-header', { hasText: 'Agents' }).waitFor();
 }
 
-/** Ends the "held" task of BLOCKED; nothing happens when nothing reads the fifo (ENXIO). */
-async function release(fifo: string): Promise<void> {
-  const handle = await fs.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.writeFile('go\n');
-  } finally {
-    await handle.close();
-  }
-}
 
 describe('Restricted Mode (an untrusted workspace)', function () {
   let workspace: string;

@@ -3,11 +3,11 @@
 // waits, and the user resolves the conflict in VS Code's merge editor.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { constants as fsConstants, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { JournalEvent } from '../../src/core/session/events';
-import { clickInlineAction, git, gitWorkspace, harness, launch, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
+import { clickInlineAction, git, gitWorkspace, harness, launch, release, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
 
 /** Where the pictures of the feature go: the README shows them. */
 const IMAGES = path.join(ROOT, 'docs', 'images');
@@ -259,14 +259,3 @@ tasks:
     assert.equal(git(workspace, 'show', 'milestone/reviewed:shipped.txt'), 'polished');
   });
 });
-
-/** Ends the "held" task; nothing happens when nothing reads the fifo (ENXIO). */
-async function release(fifo: string): Promise<void> {
-  const handle = await fs.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
-  if (!handle) return;
-  try {
-    await handle.writeFile('go\n');
-  } finally {
-    await handle.close();
-  }
-}

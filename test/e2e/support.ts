@@ -1,7 +1,7 @@
 // Shared set-up of the real-editor tests: the packaged .vsix, throwaway git workspaces,
 // code-server + Chromium through scripts/editor/harness.mjs, and waits on the real UI.
 import { execFileSync } from 'node:child_process';
-import { promises as fs } from 'node:fs';
+import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -250,4 +250,15 @@ export async function settled(locator: Locator): Promise<void> {
     const animated = el as unknown as { getAnimations(options: { subtree: boolean }): { finished: Promise<unknown> }[] };
     await Promise.all(animated.getAnimations({ subtree: true }).map((a) => a.finished.catch(() => undefined)));
   });
+}
+
+/** Ends a task that waits on a fifo ("held" open); nothing happens when nothing reads it (ENXIO). */
+export async function release(fifo: string): Promise<void> {
+  const handle = await fs.open(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK).catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.writeFile('go\n');
+  } finally {
+    await handle.close();
+  }
 }
