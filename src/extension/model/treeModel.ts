@@ -171,7 +171,7 @@ export function agentNode(s: SessionState, live: AgentState, halted = false): Ag
 /** There is something to compare: a branch or a commit the task's result is on. */
 export function hasChanges(t: TaskState): boolean {
   if (t.merge?.changes?.files === 0) return false;
-  return t.merge?.sha != null || (t.worktree !== null && (t.status === 'needs_merge' || t.status === 'in_review' || t.merge !== null));
+  return t.merge?.sha != null || (t.worktree !== null && (AWAITING_USER_STATUSES.has(t.status) || t.merge !== null));
 }
 
 export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halted = false): TaskNode {
