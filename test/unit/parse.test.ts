@@ -235,8 +235,8 @@ describe('milestone/parse', () => {
       assert.deepEqual(m.quality, []);
       assert.deepEqual(m.agents, {});
       assert.deepEqual(m.tasks, [
-        { id: 'build', title: 'build', dependsOn: [], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make', isolation: 'shared', touches: [], review: false },
-        { id: 'test', title: 'test', dependsOn: ['build'], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make test', isolation: 'shared', touches: [], review: false },
+        { id: 'build', title: 'build', dependsOn: [], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make', isolation: 'shared', touches: [], review: false, allowedTools: [], expectChanges: false, onResume: 'continue' },
+        { id: 'test', title: 'test', dependsOn: ['build'], requires: [], env: {}, retries: 0, allowRisky: false, run: 'make test', isolation: 'shared', touches: [], review: false, allowedTools: [], expectChanges: false, onResume: 'continue' },
       ]);
     });
 
@@ -261,7 +261,7 @@ describe('milestone/parse', () => {
       assert.deepEqual(m.requires, [{ raw: 'node >=18', name: 'node', range: '>=18' }, { raw: 'git', name: 'git' }]);
       assert.equal(m.onFailure, 'stop');
       assert.equal(m.stallAfterMs, 90_000);
-      assert.deepEqual(m.agents, { local: ['./bin/agent', '--prompt', '{prompt}'] });
+      assert.deepEqual(m.agents, { local: { adapter: 'generic', command: ['./bin/agent', '--prompt', '{prompt}'] } });
       assert.deepEqual(m.quality, [{ id: 'unit', title: 'Unit tests', run: 'npm test', after: ['api'], blocking: false, timeoutMs: 120_000 }]);
       assert.deepEqual(m.tasks[0], {
         id: 'api',
@@ -278,9 +278,56 @@ describe('milestone/parse', () => {
         isolation: 'shared',
         touches: [],
         review: false,
+        allowedTools: [],
+        expectChanges: false,
+        onResume: 'continue',
       });
       // An agent task is isolated by default.
-      assert.deepEqual(m.tasks[1], { id: 'docs', title: 'docs', agent: 'local', prompt: 'Document the API', dependsOn: ['api'], requires: [], env: {}, retries: 0, allowRisky: false, isolation: 'worktree', touches: [], review: false });
+      assert.deepEqual(m.tasks[1], { id: 'docs', title: 'docs', agent: 'local', prompt: 'Document the API', dependsOn: ['api'], requires: [], env: {}, retries: 0, allowRisky: false, isolation: 'worktree', touches: [], review: false, allowedTools: [], expectChanges: false, onResume: 'continue' });
+    });
+
+    it('reads the agent fields: budgets, allowed tools, verify, expect_changes, on_resume, and profiles with an adapter', () => {
+      const parsed = parseMilestoneText(`id: agents
+budget_usd: 2.5
+agents:
+  fast: { adapter: claude, command: ["my-claude", "-p", "{prompt}"] }
+  plain: ["/usr/bin/codex", "exec", "{prompt}"]
+tasks:
+  - id: a
+    agent: fast
+    prompt: Do it
+    budget_usd: 0.25
+    allowed_tools: [Write, "Bash(npm test:*)"]
+    verify: npm test
+    expect_changes: true
+    on_resume: restart
+`, '/ws/.milestones/agents.yaml');
+      assert.deepEqual(parsed.diagnostics, []);
+      const m = parsed.milestone;
+      assert.equal(m.budgetUsd, 2.5);
+      assert.deepEqual(m.agents, { fast: { adapter: 'claude', command: ['my-claude', '-p', '{prompt}'] }, plain: { adapter: 'codex', command: ['/usr/bin/codex', 'exec', '{prompt}'] } });
+      const [t] = m.tasks;
+      assert.equal(t?.budgetUsd, 0.25);
+      assert.deepEqual(t?.allowedTools, ['Write', 'Bash(npm test:*)']);
+      assert.equal(t?.verify, 'npm test');
+      assert.equal(t?.expectChanges, true);
+      assert.equal(t?.onResume, 'restart');
+    });
+
+    it('refuses a budget that is not a positive number, and a profile that is neither a list nor a mapping', () => {
+      const parsed = parseMilestoneText(`id: agents
+budget_usd: 0
+agents:
+  bad: claude
+tasks:
+  - { id: a, agent: bad, prompt: x, budget_usd: lots }
+`, '/ws/.milestones/agents.yaml');
+      const messages = parsed.diagnostics.map((d) => `${d.range.start.line + 1}: ${d.message}`);
+      assert.deepEqual(messages, [
+        '2: Budget_usd must be more than 0, not 0.',
+        '4: Agents.bad should be a list of arguments, or a mapping with `command:`.',
+        '6: Task "a" budget_usd should be a number, e.g. 0.50.',
+      ]);
     });
 
     it('reads isolation, touches, setup and review, with the milestone defaults and git.in_place', () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { agentArgv, DEFAULT_AGENT_PROFILES, isAgentProfile, passesPrompt, resolveProfiles, usableProfiles } from '../../src/core/milestone/profiles';
+import { adapterOf, agentArgv, DEFAULT_AGENT_PROFILES, isAgentProfile, passesPrompt, resolveProfiles, usableProfiles } from '../../src/core/milestone/profiles';
 import { validateMilestoneText } from '../../src/core/milestone/validate';
 import { readSettings } from '../../src/server/settings';
 
@@ -37,15 +37,16 @@ describe('milestone/profiles', () => {
     it('ships claude, codex and aider', () => {
       assert.deepEqual(Object.keys(DEFAULT_AGENT_PROFILES), ['claude', 'codex', 'aider']);
       for (const argv of Object.values(DEFAULT_AGENT_PROFILES)) assert.ok(argv.includes('{prompt}'));
-      assert.deepEqual(resolveProfiles({}), DEFAULT_AGENT_PROFILES);
+      assert.deepEqual(resolveProfiles({}), Object.fromEntries(Object.entries(DEFAULT_AGENT_PROFILES).map(([k, argv]) => [k, { adapter: adapterOf(argv), command: argv }])));
+      assert.deepEqual(Object.values(resolveProfiles({})).map((p) => p.adapter), ['claude', 'codex', 'generic']);
     });
 
     it('lets settings override the defaults and the milestone override both', () => {
-      const p = resolveProfiles({ claude: ['my-claude', '{prompt}'], own: ['own', '{prompt}'] }, { claude: ['settings-claude', '{prompt}'], codex: ['settings-codex', '{prompt}'] });
-      assert.deepEqual(p.claude, ['my-claude', '{prompt}']);
-      assert.deepEqual(p.codex, ['settings-codex', '{prompt}']);
-      assert.deepEqual(p.aider, DEFAULT_AGENT_PROFILES.aider);
-      assert.deepEqual(p.own, ['own', '{prompt}']);
+      const p = resolveProfiles({ claude: { adapter: 'generic', command: ['my-claude', '{prompt}'] }, own: { adapter: 'claude', command: ['own', '{prompt}'] } }, { claude: ['settings-claude', '{prompt}'], codex: ['/opt/bin/codex', '{prompt}'] });
+      assert.deepEqual(p.claude, { adapter: 'generic', command: ['my-claude', '{prompt}'] });
+      assert.deepEqual(p.codex, { adapter: 'codex', command: ['/opt/bin/codex', '{prompt}'] });
+      assert.deepEqual(p.aider, { adapter: 'generic', command: DEFAULT_AGENT_PROFILES.aider });
+      assert.deepEqual(p.own, { adapter: 'claude', command: ['own', '{prompt}'] });
     });
   });
 

@@ -16,7 +16,7 @@ describe('milestone/schema', () => {
       assert.equal(schema.additionalProperties, false);
       assert.deepEqual(schema.required, ['id', 'tasks']);
       assert.deepEqual(Object.keys(schema.properties as object), [
-        'id', 'title', 'description', 'type', 'complexity', 'branch', 'executors', 'git', 'requires', 'quality', 'agents', 'isolation', 'setup', 'on_failure', 'stall_after', 'tasks',
+        'id', 'title', 'description', 'type', 'complexity', 'branch', 'executors', 'git', 'requires', 'quality', 'agents', 'budget_usd', 'isolation', 'setup', 'on_failure', 'stall_after', 'tasks',
       ]);
       assert.deepEqual(Object.keys(schema.properties as object), Object.keys(MILESTONE_SPEC.fields));
     });
@@ -56,14 +56,18 @@ describe('milestone/schema', () => {
       assert.equal(task.properties.allow_risky.type, 'boolean');
     });
 
-    it('describes maps: env values may be scalars, agent profiles are lists of strings', () => {
+    it('describes maps: env values may be scalars, agent profiles are lists of strings or { adapter, command }', () => {
       const task = schema.properties.tasks.items;
       assert.equal(task.properties.env.type, 'object');
       assert.deepEqual(task.properties.env.additionalProperties, { type: ['string', 'number', 'boolean'] });
       const agents = schema.properties.agents;
       assert.equal(agents.type, 'object');
-      assert.equal(agents.additionalProperties.type, 'array');
-      assert.equal(agents.additionalProperties.items.type, 'string');
+      const [list, object] = agents.additionalProperties.oneOf;
+      assert.equal(list.type, 'array');
+      assert.equal(list.items.type, 'string');
+      assert.deepEqual(object.required, ['command']);
+      assert.deepEqual(object.properties.adapter.enum, ['claude', 'codex', 'generic']);
+      assert.equal(object.properties.command.type, 'array');
     });
 
     it('accepts as a duration string exactly what parseDuration accepts', () => {
@@ -95,6 +99,8 @@ describe('milestone/schema', () => {
       assert.equal(specAt(['tasks', 'timeout'])?.type, 'duration', 'an array of objects can be skipped over');
       assert.equal(specAt(['tasks', 3, 'env', 'ANY_NAME'])?.type, 'string');
       assert.equal(specAt(['agents', 'mine', 1])?.type, 'string');
+      assert.equal(specAt(['agents', 'mine', 'adapter'])?.type, 'string');
+      assert.equal(specAt(['agents', 'mine', 'command', 0])?.type, 'string');
       assert.equal(specAt(['git', 'auto_commit'])?.type, 'string');
     });
 

@@ -113,7 +113,7 @@ describe('session/state', () => {
     it('records a completed task', () => {
       assert.deepEqual(s.tasks.get('a'), {
         id: 'a', title: 'Task a', dependsOn: [], kind: 'run', command: 'make a', status: 'completed', attempts: 1, agent: 'executor-1', pid: null,
-        startedAt: at(1000), endedAt: at(3000), durationMs: 2000, exitCode: 0, message: null, blockedBy: null, isolation: 'shared', review: false, worktree: null, merge: null,
+        startedAt: at(1000), endedAt: at(3000), durationMs: 2000, exitCode: 0, message: null, blockedBy: null, isolation: 'shared', review: false, worktree: null, merge: null, agentRun: null,
       });
     });
 

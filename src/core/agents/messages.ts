@@ -1,7 +1,8 @@
 // Every message between the coordinator and an agent worker. Agents never share memory
 // with the coordinator and never write the journal: they receive commands and the events
 // they subscribe to, and they answer with reports.
-import type { AgentKind, EventDraft, EventType, JournalEvent } from '../session/events';
+import type { AgentKind, EventDraft, EventType, JournalEvent, TaskFailureReason } from '../session/events';
+import type { AgentSignal } from './adapters/signals';
 import type { ProcessSpec } from '../process/processSpec';
 import type { CloseResult, MergeResult } from '../git/worktrees';
 
@@ -96,13 +97,19 @@ export type CoordinatorToAgent =
 
 export type EmittedEvent = EventDraft;
 
-export type TaskOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'spawn_error';
+/** `quota`: the agent ended rate-limited or overloaded once its own retries were spent (not a failure). */
+export type TaskOutcome = 'completed' | 'failed' | 'timeout' | 'cancelled' | 'spawn_error' | 'quota';
 
 export type AgentToCoordinator =
   | { type: 'ready' }
   | { type: 'heartbeat' }
   | { type: 'task_started'; task: string; attempt: number; pid: number }
   | { type: 'task_output'; task: string; line: string }
+  /**
+   * What the task's coding agent reported (its adapter read it from the output). Actions
+   * are sampled, a few a second: `actions` counts the tool calls since the last one sent.
+   */
+  | { type: 'agent_signal'; task: string; attempt: number; signal: AgentSignal; actions?: number }
   | {
       type: 'task_exit';
       task: string;
@@ -112,6 +119,8 @@ export type AgentToCoordinator =
       signal: string | null;
       durationMs: number;
       message: string;
+      /** Why a failed task failed, when its exit code does not say (a budget, `verify`, `expect_changes`). */
+      reason?: TaskFailureReason;
     }
   /**
    * `available: false`: there is no repository, said in `reason`. `root`: the repository's

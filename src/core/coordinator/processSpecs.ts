@@ -1,7 +1,9 @@
 import * as path from 'node:path';
-import type { Milestone, QualityGate, Task } from '../milestone/model';
-import { agentArgv, resolveProfiles } from '../milestone/profiles';
-import type { ProcessSpec } from '../process/processSpec';
+import type { AgentProfile, Milestone, QualityGate, Task } from '../milestone/model';
+import { resolveProfiles } from '../milestone/profiles';
+import { adapterFor } from '../agents/adapters';
+import { CONTINUE_PROMPT } from '../agents/adapters/adapter';
+import type { AgentRunSpec, ProcessSpec } from '../process/processSpec';
 import type { GateSummary, TaskSummary } from '../session/events';
 import type { SessionPaths } from '../session/layout';
 
@@ -11,6 +13,7 @@ export function taskSummaries(m: Milestone): TaskSummary[] {
     title: t.title,
     depends_on: [...t.dependsOn],
     kind: t.agent ? 'agent' : 'run',
+    ...(t.agent ? { adapter: profileFor(m, t.agent).adapter } : {}),
     command: t.agent ? `${t.agent}: ${t.prompt ?? ''}` : (t.run ?? ''),
     retries: t.retries,
     isolation: t.isolation,
@@ -57,15 +60,30 @@ export interface TaskPlace {
   fresh: boolean;
   /** Replaces the task's prompt (its agent is asked to resolve a conflict). */
   prompt?: string;
+  /** The agent's conversation: a new one, or an interrupted one to continue. */
+  conversation?: { sessionId: string | null; continued: boolean };
+}
+
+/** A task's agent profile; an unknown name runs as a program of that name. */
+export function profileFor(m: Milestone, agent: string, extra?: Record<string, readonly string[]>): AgentProfile {
+  return resolveProfiles(m.agents, extra)[agent] ?? { adapter: 'generic', command: [agent, '{prompt}'] };
 }
 
 /** How to run a task: its shell command, or its agent profile with the prompt as one argument. */
 export function taskSpec(ctx: SpecContext, task: Task, attempt: number, place: TaskPlace = { root: ctx.workspace, env: {}, fresh: false }): ProcessSpec {
   let command: ProcessSpec['command'];
   let shown: string;
+  let agent: AgentRunSpec | undefined;
   if (task.agent) {
-    const profile = resolveProfiles(ctx.milestone.agents, ctx.profiles)[task.agent] ?? [task.agent, '{prompt}'];
-    const argv = agentArgv(profile, place.prompt ?? task.prompt ?? '');
+    const profile = profileFor(ctx.milestone, task.agent, ctx.profiles);
+    const conversation = place.conversation ?? { sessionId: null, continued: false };
+    const argv = adapterFor(profile.adapter).argv(profile.command, {
+      prompt: conversation.continued ? CONTINUE_PROMPT : (place.prompt ?? task.prompt ?? ''),
+      ...conversation,
+      ...(task.budgetUsd !== undefined ? { budgetUsd: task.budgetUsd } : {}),
+      allowedTools: task.allowedTools,
+    });
+    agent = { adapter: profile.adapter, ...(task.budgetUsd !== undefined ? { budgetUsd: task.budgetUsd } : {}), ...(task.verify !== undefined ? { verify: task.verify } : {}), ...(task.expectChanges ? { expectChanges: true } : {}) };
     command = { argv };
     shown = argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
   } else {
@@ -83,6 +101,7 @@ export function taskSpec(ctx: SpecContext, task: Task, attempt: number, place: T
     graceMs: ctx.graceMs,
     header: `--- ${new Date().toISOString()} ${task.id} attempt ${attempt}: $ ${shown}`,
     ...(place.fresh && task.setup ? { setup: { shell: task.setup, logFile: ctx.paths.logFile(`${task.id}.setup`) } } : {}),
+    ...(agent ? { agent } : {}),
   };
 }
 

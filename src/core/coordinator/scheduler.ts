@@ -11,7 +11,8 @@ import picomatch from 'picomatch';
 import { buildGraph, criticalPathLengths, transitiveDependents, type TaskGraph } from '../milestone/graph';
 import type { FailurePolicy, Milestone } from '../milestone/model';
 import { durationWeights } from '../session/history';
-import type { EventDraft } from '../session/events';
+import type { EventDraft, TaskFailureReason } from '../session/events';
+import type { TaskOutcome } from '../agents/messages';
 import { AWAITING_USER_STATUSES, awaitsMerge, isTaskFinished, type SessionState, type TaskStatus } from '../session/state';
 import { ReadyQueue } from './readyQueue';
 
@@ -53,7 +54,9 @@ export interface TaskExit {
   task: string;
   agent: string;
   attempt: number;
-  outcome: 'completed' | 'failed' | 'timeout' | 'cancelled' | 'spawn_error';
+  outcome: TaskOutcome;
+  /** Why a failed task failed, when the exit code does not say. */
+  reason?: TaskFailureReason;
   exitCode: number | null;
   signal: string | null;
   durationMs: number;
@@ -290,7 +293,7 @@ export class Scheduler {
           duration_ms: exit.durationMs,
           exit_code: exit.exitCode,
           signal: exit.signal,
-          reason: exit.outcome === 'timeout' ? 'timeout' : exit.outcome === 'spawn_error' ? 'spawn_error' : 'exit',
+          reason: exit.reason ?? (exit.outcome === 'timeout' ? 'timeout' : exit.outcome === 'spawn_error' ? 'spawn_error' : 'exit'),
           message: exit.message,
           final: !retry,
         },

@@ -92,7 +92,7 @@ export class TaskDispatch {
     this.running.delete(m.task);
     agent.task = undefined;
     this.deps.recorder.record('agent_state_changed', { agent: agent.id, status: 'idle', current_task: null });
-    return { task: m.task, agent: agent.id, attempt: m.attempt, outcome: m.outcome, exitCode: m.exitCode, signal: m.signal, durationMs: m.durationMs, message: m.message };
+    return { task: m.task, agent: agent.id, attempt: m.attempt, outcome: m.outcome, exitCode: m.exitCode, signal: m.signal, durationMs: m.durationMs, message: m.message, ...(m.reason ? { reason: m.reason } : {}) };
   }
 
   /** Asks the executor running the task to kill its process tree. */

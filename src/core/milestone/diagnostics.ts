@@ -29,6 +29,8 @@ export type DiagnosticCode =
   | 'unknown-agent-profile'
   | 'task-command'
   | 'isolation-ignored'
+  | 'agent-only'
+  | 'permission-denied'
   | 'blocked-by-failure';
 
 export interface Diagnostic {

@@ -34,6 +34,27 @@ export interface Task {
   setup?: string;
   /** The task's merge waits for the user's approval. */
   review: boolean;
+  /** An agent run stops (and the task fails) once it has spent this much (Claude Code's `--max-budget-usd`). */
+  budgetUsd?: number;
+  /** Tools the agent may use without asking (Claude Code's `--allowedTools`), e.g. `Bash(npm test:*)`. */
+  allowedTools: string[];
+  /** Shell command that must pass after the agent, in the task's working tree, for the task to complete. */
+  verify?: string;
+  /** The task fails when its agent changed no file. */
+  expectChanges: boolean;
+  /** After an interruption (a crash, a stop), `continue` the agent's conversation or `restart` it. */
+  onResume: OnResume;
+}
+
+export type OnResume = 'continue' | 'restart';
+
+/** How the engine reads an agent's output: Claude Code's and Codex's JSON streams, or plain text. */
+export type AdapterKind = 'claude' | 'codex' | 'generic';
+
+/** An agent profile: the argument vector (with `{prompt}`), and the adapter that reads its output. */
+export interface AgentProfile {
+  adapter: AdapterKind;
+  command: string[];
 }
 
 export interface QualityGate {
@@ -60,8 +81,10 @@ export interface Milestone {
   git: { autoCommit: AutoCommitMode; threshold: number; push: boolean; configured: boolean; inPlace: boolean };
   requires: ToolRequirement[];
   quality: QualityGate[];
-  agents: Record<string, string[]>;
+  agents: Record<string, AgentProfile>;
   tasks: Task[];
+  /** No new agent task starts once the session's agents have spent this much. */
+  budgetUsd?: number;
   onFailure: FailurePolicy;
   stallAfterMs: number;
 }

@@ -5,7 +5,8 @@ import { ID_RULE, isValidId } from '../ids';
 import { parseDuration } from '../duration';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
 import { MILESTONE_SPEC, type FieldSpec } from './schema';
-import { DEFAULT_GIT_THRESHOLD, DEFAULT_STALL_AFTER_MS, type Isolation, type Milestone, type QualityGate, type Task, type ToolRequirement } from './model';
+import { adapterOf } from './profiles';
+import { DEFAULT_GIT_THRESHOLD, DEFAULT_STALL_AFTER_MS, type AdapterKind, type AgentProfile, type Isolation, type OnResume, type Milestone, type QualityGate, type Task, type ToolRequirement } from './model';
 import { suggest } from './suggest';
 
 export type PathSegment = string | number;
@@ -87,6 +88,10 @@ class Walker {
         }
         return out;
       }
+      case 'listOrObject':
+        if (isSeq(n)) return this.check(n, spec.list, at, label);
+        if (isMap(n)) return this.check(n, spec.object, at, label);
+        return this.wrongType(n, label, 'a list of arguments, or a mapping with `command:`');
       default:
         return this.checkScalar(n, spec, label);
     }
@@ -142,6 +147,13 @@ class Walker {
           return undefined;
         }
         return v;
+      case 'number':
+        if (typeof v !== 'number' || !Number.isFinite(v)) return this.wrongType(n, label, 'a number, e.g. 0.50');
+        if (v <= spec.above) {
+          this.report(this.range(n), 'error', 'invalid-value', `${capitalize(label)} must be more than ${spec.above}, not ${v}.`);
+          return undefined;
+        }
+        return v;
       case 'duration': {
         const ms = parseDuration(v);
         if (ms === undefined) {
@@ -194,6 +206,8 @@ function expected(spec: FieldSpec): string {
       return 'true or false';
     case 'integer':
       return 'a whole number';
+    case 'number':
+      return 'a number';
     case 'duration':
       return 'a duration such as 90s or 2m';
     default:
@@ -232,10 +246,14 @@ function buildTask(raw: Obj, index: number, defaults: { isolation?: Isolation; s
     isolation: (str(raw.isolation) as Isolation | undefined) ?? defaults.isolation ?? (str(raw.agent) !== undefined ? 'worktree' : 'shared'),
     touches: asStrings(raw.touches),
     review: raw.review === true,
+    allowedTools: asStrings(raw.allowed_tools),
+    expectChanges: raw.expect_changes === true,
+    onResume: (str(raw.on_resume) as OnResume | undefined) ?? 'continue',
   };
+  if (typeof raw.budget_usd === 'number') task.budgetUsd = raw.budget_usd;
   const setup = str(raw.setup) ?? defaults.setup;
   if (setup !== undefined) task.setup = setup;
-  for (const k of ['description', 'run', 'agent', 'prompt', 'cwd', 'rollback'] as const) {
+  for (const k of ['description', 'run', 'agent', 'prompt', 'cwd', 'rollback', 'verify'] as const) {
     const v = str(raw[k]);
     if (v !== undefined) task[k] = v;
   }
@@ -262,8 +280,11 @@ function buildMilestone(file: string, raw: Obj): Milestone {
   const git = asObj(raw.git);
   const cpus = Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
   const max = typeof executors.max === 'number' ? executors.max : Math.max(cpus, typeof executors.min === 'number' ? executors.min : 1);
-  const agents: Record<string, string[]> = {};
-  for (const [k, v] of Object.entries(asObj(raw.agents))) agents[k] = asStrings(v);
+  const agents: Record<string, AgentProfile> = {};
+  for (const [k, v] of Object.entries(asObj(raw.agents))) {
+    const command = Array.isArray(v) ? asStrings(v) : asStrings(asObj(v).command);
+    agents[k] = { adapter: (str(asObj(v).adapter) as AdapterKind | undefined) ?? adapterOf(command), command };
+  }
   const taskDefaults: { isolation?: Isolation; setup?: string } = {};
   const isolation = str(raw.isolation) as Isolation | undefined;
   if (isolation) taskDefaults.isolation = isolation;
@@ -291,6 +312,7 @@ function buildMilestone(file: string, raw: Obj): Milestone {
     onFailure: (str(raw.on_failure) as Milestone['onFailure'] | undefined) ?? 'continue',
     stallAfterMs: typeof raw.stall_after === 'number' ? raw.stall_after : DEFAULT_STALL_AFTER_MS,
   };
+  if (typeof raw.budget_usd === 'number') m.budgetUsd = raw.budget_usd;
   const description = str(raw.description);
   if (description !== undefined) m.description = description;
   return m;

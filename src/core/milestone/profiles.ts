@@ -1,3 +1,6 @@
+import * as path from 'node:path';
+import type { AdapterKind, AgentProfile } from './model';
+
 /** Where the task's prompt goes in a profile's argument vector. */
 export const PROMPT_SLOT = '{prompt}';
 
@@ -39,8 +42,22 @@ export function usableProfiles(map: Readonly<Record<string, unknown>>): { profil
   return { profiles, rejected };
 }
 
-export function resolveProfiles(own: Record<string, string[]>, extra: Record<string, readonly string[]> = {}): Record<string, readonly string[]> {
-  return { ...DEFAULT_AGENT_PROFILES, ...extra, ...own };
+/**
+ * The adapter a plain argument vector gets, from its program's name: `claude` and `codex`
+ * have theirs (`/usr/local/bin/claude` too); anything else is read as plain text.
+ */
+export function adapterOf(argv: readonly string[]): AdapterKind {
+  const program = path.basename(argv[0] ?? '');
+  return program === 'claude' ? 'claude' : program === 'codex' ? 'codex' : 'generic';
+}
+
+const profileOf = (command: readonly string[]): AgentProfile => ({ adapter: adapterOf(command), command: [...command] });
+
+/** The profiles a task may name: the built-in ones, the editor's settings, then the milestone's own. */
+export function resolveProfiles(own: Record<string, AgentProfile>, extra: Record<string, readonly string[]> = {}): Record<string, AgentProfile> {
+  const out: Record<string, AgentProfile> = {};
+  for (const [name, argv] of Object.entries({ ...DEFAULT_AGENT_PROFILES, ...extra })) out[name] = profileOf(argv);
+  return { ...out, ...own };
 }
 
 /** The prompt goes into argument slots, never through a shell. */

@@ -10,11 +10,15 @@ export interface EnumValue {
 export type FieldSpec =
   | { type: 'string'; doc: string; format?: 'id' | 'branch' | 'requirement' | 'command' | 'path' | 'text'; enum?: readonly EnumValue[] }
   | { type: 'integer'; doc: string; minimum: number }
+  /** A number greater than `above`, e.g. an amount of US dollars. */
+  | { type: 'number'; doc: string; above: number }
   | { type: 'boolean'; doc: string }
   | { type: 'duration'; doc: string }
   | { type: 'object'; doc: string; fields: Readonly<Record<string, FieldSpec>>; required?: readonly string[] }
   | { type: 'array'; doc: string; items: FieldSpec }
-  | { type: 'map'; doc: string; values: FieldSpec; keys: 'profile' | 'env' };
+  | { type: 'map'; doc: string; values: FieldSpec; keys: 'profile' | 'env' }
+  /** One of two shapes, told apart by the node: a list (`array`) or a mapping (`object`). */
+  | { type: 'listOrObject'; doc: string; list: FieldSpec & { type: 'array' }; object: FieldSpec & { type: 'object' } };
 
 /** An enum's values in order, each with the documentation completion and hover show. */
 function enumValues(docs: Readonly<Record<string, string>>): readonly EnumValue[] {
@@ -45,6 +49,17 @@ export const FAILURE_POLICIES = enumValues({
   stop: 'Cancel everything still running at the first failure.',
 });
 
+export const ON_RESUME = enumValues({
+  continue: "Continue the agent's conversation where it stopped (Claude Code's `--resume <session id>`).",
+  restart: 'Start the agent afresh, with the original prompt.',
+});
+
+export const ADAPTERS = enumValues({
+  claude: "Claude Code: runs it with `--output-format stream-json`, shows its actions, cost and retries, keeps its session id to continue it.",
+  codex: 'Codex (`codex exec --json`): shows its actions and tokens; its cost is unknown.',
+  generic: 'Any other program: its output goes to the log, and its exit code decides.',
+});
+
 export const ISOLATIONS = enumValues({
   worktree: 'Runs in a git worktree of its own, on its own branch; its result is merged into the milestone branch when it completes.',
   shared: "Runs in the milestone's integration worktree, with the other shared tasks.",
@@ -67,6 +82,8 @@ function identified(
     fields: { id: idField(about.id), title: { type: 'string', format: 'text', doc: about.title }, ...fields },
   };
 }
+
+const PROFILE_COMMAND: FieldSpec & { type: 'array' } = { type: 'array', doc: 'Argument vector, e.g. `["claude", "-p", "{prompt}"]`.', items: { type: 'string', doc: 'One argument.' } };
 
 const requirementList: FieldSpec = {
   type: 'array',
@@ -103,6 +120,11 @@ export const TASK_SPEC: FieldSpec = identified(
     touches: { type: 'array', doc: 'Globs of the paths this task changes, e.g. `src/auth/**`: two tasks whose globs overlap never run at the same time.', items: { type: 'string', format: 'path', doc: 'A glob relative to the workspace.' } },
     setup: { type: 'string', format: 'command', doc: "Shell command run in the task's fresh worktree before the task (overrides the milestone's `setup`)." },
     review: { type: 'boolean', doc: "The task's result is merged only once you approve it (Approve / Reject in the editor, `milestone-agents review` in the CLI)." },
+    budget_usd: { type: 'number', above: 0, doc: "The most this agent run may spend, in US dollars (Claude Code's `--max-budget-usd`); over it, the task fails saying so." },
+    allowed_tools: { type: 'array', doc: "Tools the agent may use without asking (Claude Code's `--allowedTools`), e.g. `Bash(npm test:*)` or `Write`.", items: { type: 'string', doc: 'A tool name, with an optional pattern in parentheses.' } },
+    verify: { type: 'string', format: 'command', doc: "Shell command run after the agent, in the task's working tree: the task completes only if it passes." },
+    expect_changes: { type: 'boolean', doc: 'The task fails when its agent changed no file (default false).' },
+    on_resume: { type: 'string', enum: ON_RESUME, doc: "What a resume does with an agent run that was interrupted (default `continue`)." },
   },
 );
 
@@ -156,9 +178,23 @@ export const MILESTONE_SPEC: FieldSpec & { type: 'object' } = identified(
     agents: {
       type: 'map',
       keys: 'profile',
-      doc: 'Agent profiles: a name and the argument vector to run, with `{prompt}` where the prompt goes.',
-      values: { type: 'array', doc: 'Argument vector, e.g. `["claude", "-p", "{prompt}"]`.', items: { type: 'string', doc: 'One argument.' } },
+      doc: 'Agent profiles: a name and the argument vector to run, with `{prompt}` where the prompt goes; or `{ adapter, command }`.',
+      values: {
+        type: 'listOrObject',
+        doc: 'Argument vector, e.g. `["claude", "-p", "{prompt}"]` (the adapter follows from the program\'s name), or `{ adapter: claude, command: [...] }`.',
+        list: PROFILE_COMMAND,
+        object: {
+          type: 'object',
+          doc: 'A profile with its adapter named.',
+          required: ['command'],
+          fields: {
+            adapter: { type: 'string', enum: ADAPTERS, doc: "How the engine reads the agent's output (default: from the program's name)." },
+            command: PROFILE_COMMAND,
+          },
+        },
+      },
     },
+    budget_usd: { type: 'number', above: 0, doc: 'No new agent task starts once the agents of the session have spent this much, in US dollars: the session pauses until you raise it.' },
     isolation: { type: 'string', enum: ISOLATIONS, doc: 'Default isolation of the tasks (default: `worktree` for agent tasks, `shared` for shell tasks).' },
     setup: { type: 'string', format: 'command', doc: 'Shell command run in every fresh task worktree before its task, e.g. `npm ci`, with its own log.' },
     on_failure: { type: 'string', enum: FAILURE_POLICIES, doc: 'What a task failure does to the rest (default `continue`).' },
@@ -172,6 +208,8 @@ export function specAt(path: readonly (string | number)[]): FieldSpec | undefine
   let spec: FieldSpec | undefined = MILESTONE_SPEC;
   for (const seg of path) {
     if (!spec) return undefined;
+    // A list or an object: the next key says which (an index goes into the list).
+    if (spec.type === 'listOrObject') spec = typeof seg === 'number' ? spec.list : spec.object;
     if (typeof seg === 'number') {
       spec = spec.type === 'array' ? spec.items : undefined;
     } else if (spec.type === 'object') {
@@ -197,6 +235,10 @@ export function toJsonSchema(spec: FieldSpec = MILESTONE_SPEC): Record<string, u
       return { ...base, type: 'string' };
     case 'integer':
       return { ...base, type: 'integer', minimum: spec.minimum };
+    case 'number':
+      return { ...base, type: 'number', exclusiveMinimum: spec.above };
+    case 'listOrObject':
+      return { ...base, oneOf: [toJsonSchema(spec.list), toJsonSchema(spec.object)] };
     case 'boolean':
       return { ...base, type: 'boolean' };
     case 'duration':

@@ -5,7 +5,7 @@ import { isValidBranchName } from '../ids';
 import type { Diagnostic, DiagnosticCode, Range, Severity } from './diagnostics';
 import { ZERO_RANGE } from './diagnostics';
 import { buildGraph, findCycles } from './graph';
-import { usesGit, type Milestone } from './model';
+import { usesGit, type AdapterKind, type Milestone, type Task } from './model';
 import { parseMilestoneText, type ParsedMilestone, type PathSegment } from './parse';
 import { isAgentProfile, passesPrompt, resolveProfiles } from './profiles';
 import { findRiskyCommand } from './risky';
@@ -130,7 +130,7 @@ export function checkSemantics(parsed: ParsedMilestone, options: ValidateOptions
   }
 
   const profiles = resolveProfiles(m.agents, options.profiles);
-  for (const [name, argv] of Object.entries(m.agents)) {
+  for (const [name, { command: argv }] of Object.entries(m.agents)) {
     if (!isAgentProfile(argv)) {
       r.add(['agents', name], 'error', 'invalid-value', `Agent profile "${name}" has no command: write its argument vector, e.g. ["${name}", "-p", "{prompt}"].`);
     } else if (!passesPrompt(argv)) {
@@ -158,6 +158,7 @@ export function checkSemantics(parsed: ParsedMilestone, options: ValidateOptions
       const hint = suggest(t.agent, Object.keys(profiles));
       r.add(at('agent'), 'error', 'unknown-agent-profile', `Agent profile "${t.agent}" is not defined.${hint ? ` Did you mean "${hint}"?` : ''} Known profiles: ${Object.keys(profiles).join(', ')}; define others under \`agents:\`.`, hint ? { suggestion: hint } : undefined);
     }
+    agentOnlyFields(t, i, hasAgent ? profiles[t.agent ?? '']?.adapter : undefined, parsed, r);
     for (const k of ['run', 'rollback'] as const) {
       const cmd = t[k];
       const risk = cmd ? findRiskyCommand(cmd, workspace) : undefined;
@@ -217,7 +218,7 @@ export async function checkTools(parsed: ParsedMilestone, checker: ToolChecker, 
   m.tasks.forEach((t, i) => t.requires.forEach((req, j) => requirement(req, ['tasks', i, 'requires', j])));
   const profiles = resolveProfiles(m.agents, options.profiles);
   m.tasks.forEach((t, i) => {
-    const program = t.agent ? profiles[t.agent]?.[0] : undefined;
+    const program = t.agent ? profiles[t.agent]?.command[0] : undefined;
     if (!program || !parsed.rangeOf(['tasks', i, 'agent'])) return;
     if (program.includes('/')) {
       const abs = path.resolve(workspaceOf(parsed.file), program);
@@ -279,4 +280,19 @@ export async function validateMilestoneFile(file: string, options: ValidateOptio
     throw new MilestoneUnreadableError(`Cannot read milestone file ${abs}: ${why}.`, { cause: err });
   }
   return validateMilestoneText(text, abs, options);
+}
+
+/**
+ * Fields that only an agent task (or only Claude Code) understands: said where they would
+ * otherwise do nothing, rather than silently ignored.
+ */
+function agentOnlyFields(t: Task, i: number, adapter: AdapterKind | undefined, parsed: ParsedMilestone, r: Reporter): void {
+  const given = (k: string): boolean => parsed.rangeOf(['tasks', i, k]) !== undefined;
+  for (const k of ['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']) {
+    if (given(k) && adapter === undefined) r.add(['tasks', i, k], 'warning', 'agent-only', `Task "${t.id}" is not an agent task, so \`${k}\` does nothing: remove it, or give the task \`agent:\` and \`prompt:\`.`);
+  }
+  if (adapter === undefined || adapter === 'claude') return;
+  for (const k of ['budget_usd', 'allowed_tools']) {
+    if (given(k)) r.add(['tasks', i, k], 'warning', 'agent-only', `\`${k}\` is passed on to Claude Code only; agent profile "${t.agent ?? ''}" uses the ${adapter} adapter, which has no such option: remove it, or use a Claude Code profile.`);
+  }
 }

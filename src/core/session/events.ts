@@ -1,4 +1,6 @@
+import type { Denial } from '../agents/adapters/signals';
 import type { Diagnostic } from '../milestone/diagnostics';
+import type { AdapterKind } from '../milestone/model';
 
 export interface TaskSummary {
   id: string;
@@ -11,6 +13,8 @@ export interface TaskSummary {
   /** Absent in journals written before worktrees: those tasks ran shared. */
   isolation?: 'worktree' | 'shared';
   review?: boolean;
+  /** How the agent's output is read (agent tasks; absent in journals written before adapters). */
+  adapter?: AdapterKind;
 }
 
 /** What a task's branch changes against its base. */
@@ -33,7 +37,20 @@ export interface GateSummary {
 export type AgentKind = 'executor' | 'workflow' | 'monitor' | 'validator' | 'git' | 'quality' | 'safety';
 export type AgentStatus = 'idle' | 'busy' | 'terminated';
 export type AlertKind = 'stalled_task' | 'unresponsive_agent' | 'resource_pressure' | 'agent_crashed' | 'torn_journal' | 'uncommitted_changes' | 'overlapping_changes' | 'resolution_refused';
-export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error';
+/**
+ * `budget`: the agent spent its `budget_usd`; `agent_error`: the agent exited 0 but said it
+ * failed; `verify`: the task's `verify` command failed; `no_changes`: `expect_changes` and
+ * the agent changed nothing.
+ */
+export type TaskFailureReason = 'exit' | 'timeout' | 'spawn_error' | 'budget' | 'agent_error' | 'verify' | 'no_changes';
+
+/** Tokens as the journal records them. */
+export interface Tokens {
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_creation: number;
+}
 
 /** Payload of every journal event, by type. Task events carry the task id as `task`. */
 export interface EventData {
@@ -51,7 +68,7 @@ export interface EventData {
     pid: number;
     host: string;
   };
-  session_paused: { reason: string; by: 'user' | 'git_conflict' | 'dependency_issues' };
+  session_paused: { reason: string; by: 'user' | 'git_conflict' | 'dependency_issues' | 'budget' };
   /**
    * `recovery`: a new coordinator took over an interrupted or finished session; `tasks` is
    * the task list re-read from the milestone file (completed tasks that are still in it
@@ -80,6 +97,40 @@ export interface EventData {
     final: boolean;
   };
   task_retrying: { task: string; attempt: number; delay_ms: number };
+  /**
+   * The agent ended rate-limited or overloaded once its own retries were spent: not a
+   * failure. The task runs again after `delay_ms`; its dependents wait.
+   */
+  task_waiting_quota: { task: string; attempt: number; delay_ms: number; message: string };
+  /** How many agent tasks may run at once: halved by a rate limit, up by one per success; null: no limit but the executors. */
+  agent_limit_changed: { limit: number | null; reason: string };
+  /**
+   * The conversation an agent task runs (or continues), journaled before its process starts.
+   * `session_id` null: the agent names none (generic adapters). `continued`: this attempt
+   * continues an interrupted one's conversation.
+   */
+  agent_session: { task: string; attempt: number; adapter: AdapterKind; session_id: string | null; continued: boolean; note?: string };
+  /** The agent started; `session_id`: the conversation, when the agent picks it (Codex). */
+  agent_init: { task: string; model: string | null; cwd: string | null; tools: number; session_id: string | null };
+  /** What the agent does now (sampled: `actions` counts the tool calls since the last one). */
+  agent_activity: { task: string; action: string; actions: number };
+  agent_retry: { task: string; attempt: number; max_retries: number; delay_ms: number; status: number | null; error: string };
+  /**
+   * How the agent's run ended, as it reports it. `cost_usd` is what its conversation has cost
+   * so far (a continued conversation reports the total of its runs); null when unknown.
+   */
+  agent_result: {
+    task: string;
+    attempt: number;
+    session_id: string | null;
+    subtype: string;
+    is_error: boolean;
+    turns: number | null;
+    cost_usd: number | null;
+    tokens: Tokens | null;
+    denials: Denial[];
+    api_status: number | null;
+  };
   task_cancelled: { task: string; reason: string };
   task_skipped: { task: string; because: string; reason: string };
   /** Back to pending, e.g. a dependent skipped because of a task the user retries. */
@@ -140,6 +191,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'session_started', 'session_paused', 'session_resumed', 'session_interrupted',
   'agent_registered', 'agent_state_changed', 'agent_terminated', 'agent_recovered',
   'task_queued', 'task_started', 'task_completed', 'task_failed', 'task_retrying', 'task_cancelled', 'task_skipped', 'task_reset',
+  'task_waiting_quota', 'agent_limit_changed', 'agent_session', 'agent_init', 'agent_activity', 'agent_retry', 'agent_result',
   'dependency_issues', 'quality_gate_started', 'quality_gate_passed', 'quality_gate_failed',
   'git_branch_ready', 'git_unavailable', 'auto_commit', 'git_conflict', 'git_pushed', 'git_error',
   'worktree_created', 'worktree_removed', 'task_merged', 'merge_conflict', 'review_requested', 'merge_resolution', 'merge_discarded',

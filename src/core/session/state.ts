@@ -7,6 +7,7 @@
 // split, a new event would span files that could drift apart.
 import type { Diagnostic } from '../milestone/diagnostics';
 import { creditsOf } from './agentWork';
+import { applyAgentEvent, emptyTotals, isAgentEvent, type AgentRunState, type AgentTotals } from './agentRuns';
 import type { AgentKind, AgentStatus, DiffStat, EventData, GateSummary, JournalEvent, TaskSummary } from './events';
 
 /**
@@ -14,7 +15,7 @@ import type { AgentKind, AgentStatus, DiffStat, EventData, GateSummary, JournalE
  * `in_review`: it completed and its merge waits for the user's approval. Neither is over:
  * the task's dependents wait until its result is merged (or discarded).
  */
-export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'needs_merge' | 'in_review';
+export type TaskStatus = 'pending' | 'queued' | 'running' | 'retrying' | 'waiting_quota' | 'completed' | 'failed' | 'skipped' | 'cancelled' | 'needs_merge' | 'in_review';
 
 /** The task's result waits for the user. */
 export const AWAITING_USER_STATUSES: ReadonlySet<TaskStatus> = new Set(['needs_merge', 'in_review']);
@@ -51,6 +52,8 @@ export interface TaskState {
   worktree: { path: string; branch: string; base: string; port: number | null; removed: boolean } | null;
   /** What became of the task's result. */
   merge: TaskMerge | null;
+  /** Its coding agent's conversation, activity and cost (agent tasks, once one started). */
+  agentRun: AgentRunState | null;
 }
 
 export interface TaskMerge {
@@ -109,6 +112,10 @@ export interface SessionState {
   alerts: (EventData['alert'] & { at: string })[];
   warnings: (EventData['safety_warning'] & { at: string })[];
   progress: EventData['progress'] | null;
+  /** What the session's agents have spent. */
+  agentTotals: AgentTotals;
+  /** Agent tasks that may run at once after a rate limit; null: as many as executors. */
+  agentLimit: number | null;
   lastSeq: number;
   lastEventAt: string | null;
   result: { ok: boolean; reason: string } | null;
@@ -139,6 +146,8 @@ export function emptySessionState(id: string): SessionState {
     alerts: [],
     warnings: [],
     progress: null,
+    agentTotals: emptyTotals(),
+    agentLimit: null,
     lastSeq: 0,
     lastEventAt: null,
     result: null,
@@ -166,6 +175,7 @@ function newTask(t: TaskSummary): TaskState {
     review: t.review === true,
     worktree: null,
     merge: null,
+    agentRun: null,
   };
 }
 
@@ -292,10 +302,18 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
       if (task) Object.assign(task, { status: 'completed', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: 0, pid: null });
       break;
     case 'task_failed':
+      // A retry after a failure starts the agent afresh; only an interrupted run is continued.
+      if (task?.agentRun) task.agentRun.ended = true;
       if (task) Object.assign(task, { status: e.data.final ? 'failed' : 'retrying', endedAt: e.timestamp, durationMs: e.data.duration_ms, exitCode: e.data.exit_code, message: e.data.message, pid: null, attempts: Math.max(task.attempts, e.data.attempt) });
       break;
     case 'task_retrying':
       if (task) task.status = 'retrying';
+      break;
+    case 'task_waiting_quota':
+      if (task) Object.assign(task, { status: 'waiting_quota', endedAt: e.timestamp, message: e.data.message, pid: null, attempts: Math.max(task.attempts, e.data.attempt) });
+      break;
+    case 'agent_limit_changed':
+      s.agentLimit = e.data.limit;
       break;
     case 'task_cancelled':
       if (task) Object.assign(task, { status: 'cancelled', endedAt: e.timestamp, message: e.data.reason, pid: null });
@@ -376,6 +394,7 @@ export function applyEvent(s: SessionState, e: JournalEvent): SessionState {
     default:
       break;
   }
+  if (task && isAgentEvent(e)) applyAgentEvent(task, s.agentTotals, e);
   for (const c of creditsOf(e)) {
     const a = s.agents.get(c.agent);
     if (a) a[c.field]++;

@@ -128,7 +128,7 @@ function profileItems(analysis: Analysis, range: Range, space: string): Completi
   const sources: [string, Readonly<Record<string, readonly string[]>>][] = [
     ['built in', DEFAULT_AGENT_PROFILES],
     ['from the settings (milestones.agentProfiles)', analysis.options.profiles ?? {}],
-    ['from this milestone (agents:)', Object.fromEntries(analysis.index.profiles.map((p) => [p, analysis.parsed.milestone.agents[p] ?? []]))],
+    ['from this milestone (agents:)', Object.fromEntries(analysis.index.profiles.map((p) => [p, analysis.parsed.milestone.agents[p]?.command ?? []]))],
   ];
   // Later sources override earlier ones, as resolveProfiles does at run time.
   const profiles = new Map<string, { argv: readonly string[]; source: string }>();

@@ -21,6 +21,10 @@ export function typeLabel(spec: FieldSpec): string {
       }
     case 'integer':
       return `whole number ≥ ${spec.minimum}`;
+    case 'number':
+      return `number > ${spec.above}`;
+    case 'listOrObject':
+      return `${typeLabel(spec.list)}, or mapping`;
     case 'boolean':
       return 'true | false';
     case 'duration':
