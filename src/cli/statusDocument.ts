@@ -3,7 +3,9 @@
 // passing internal objects through. schemas/status.schema.json is generated from these
 // types (`npm run schema`), and a unit test fails when the two differ.
 import type { DiagnosticCode, Range, Severity } from '../core/milestone/diagnostics';
-import type { AgentKind, AgentStatus, AlertKind, EventData } from '../core/session/events';
+import type { AdapterKind } from '../core/milestone/model';
+import type { AgentRunState } from '../core/session/agentRuns';
+import type { AgentKind, AgentStatus, AlertKind, EventData, Tokens } from '../core/session/events';
 import type { GateStatus, SessionState, SessionStatus, TaskMerge, TaskState } from '../core/session/state';
 import { shownStatus } from '../shared/presentation';
 
@@ -58,6 +60,27 @@ export interface StatusDocument {
   issues: StatusIssue[];
   /** An incomplete last journal line that a crash left, which this status leaves out. */
   torn_line: StatusTornLine | null;
+  /**
+   * What the session's coding agents have spent so far, in US dollars: the sum of every
+   * agent task's `agent_run.cost_usd` (0 before any reported a cost).
+   */
+  cost_usd: number;
+  /** Some agent does not report its cost (Codex): `cost_usd` is then a lower bound. */
+  cost_unknown: boolean;
+  /** The tokens the session's coding agents used, summed over their results. */
+  tokens: StatusTokens;
+  /**
+   * How many agent tasks may run at once: lowered when the API rate-limits the agents,
+   * raised again as they succeed; null when only the number of executors limits them.
+   */
+  agent_limit: number | null;
+}
+
+export interface StatusTokens {
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_creation: number;
 }
 
 export interface StatusResult {
@@ -103,6 +126,61 @@ export interface StatusTask extends Pick<TaskState, 'id' | 'title' | 'kind' | 'c
   port: number | null;
   /** What became of the task's result: null until it is merged, conflicts or waits for review. */
   merge: StatusMerge | null;
+  /**
+   * The task's coding agent (Claude Code, Codex, ...): its conversation, what it does now and
+   * what it has cost. Null for shell tasks and for agent tasks whose agent has not started.
+   * (`agent`, above, is the executor that ran the task.)
+   */
+  agent_run: StatusAgentRun | null;
+}
+
+/** A task's coding agent, as the journal reports it. */
+export interface StatusAgentRun {
+  /** How its output is read: `claude`, `codex` or `generic`. */
+  adapter: AdapterKind;
+  /** The conversation of the latest attempt (Claude Code's `--session-id`); null when the agent names none. */
+  session_id: string | null;
+  /** The latest attempt continues an interrupted attempt's conversation (`--resume`). */
+  continued: boolean;
+  /** The model the agent said it uses. */
+  model: string | null;
+  /** Turns of the latest result; null before one. */
+  turns: number | null;
+  /** What the task's conversations have cost so far, in US dollars; null when unknown (Codex, or no result yet). */
+  cost_usd: number | null;
+  /** Tokens of the task's results, summed. */
+  tokens: StatusTokens;
+  /** What the agent did last, e.g. `Write src/login.ts` or `Bash: npm test`. */
+  last_action: string | null;
+  /** Tool calls seen so far. */
+  actions: number;
+  /** The agent's own retry of a failed API request, while one is under way. */
+  retry: StatusAgentRetry | null;
+  /** Tool uses the latest result says were refused: add them to the task's `allowed_tools` to allow them. */
+  permission_denials: StatusDenial[];
+  /** How the latest run ended, as the agent says (e.g. `success`, `error_max_turns`, `error_max_budget_usd`); null before it ends. */
+  result: string | null;
+  /** A task waiting for quota (`status` `waiting_quota`): when it runs again. */
+  quota_until: string | null;
+}
+
+export interface StatusAgentRetry {
+  /** This retry's number, of `max_retries`. */
+  attempt: number;
+  max_retries: number;
+  /** How long the agent waits before it, in milliseconds, from `at`. */
+  delay_ms: number;
+  /** The HTTP status of the failed request (429 rate limited, 529 overloaded), when known. */
+  status: number | null;
+  error: string;
+  at: string;
+}
+
+export interface StatusDenial {
+  /** The tool, e.g. `Bash`, `Write`. */
+  tool: string;
+  /** What it was for: the command, the path. */
+  target: string;
 }
 
 export interface StatusIntegration {
@@ -253,6 +331,32 @@ export function toStatusDocument(s: SessionState, live: boolean, torn?: StatusTo
     warnings: s.warnings.map((w) => ({ kind: w.kind, message: w.message, task: w.task ?? null, at: w.at })),
     issues: s.issues.map((d) => ({ file: d.file, range: { start: { ...d.range.start }, end: { ...d.range.end } }, severity: d.severity, code: d.code, message: d.message })),
     torn_line: torn ? { file: torn.file, line: torn.line, bytes: torn.bytes, reason: torn.reason, message: torn.message } : null,
+    cost_usd: s.agentTotals.costUsd,
+    cost_unknown: s.agentTotals.costUnknown,
+    tokens: statusTokens(s.agentTotals.tokens),
+    agent_limit: s.agentLimit,
+  };
+}
+
+function statusTokens(t: Tokens): StatusTokens {
+  return { input: t.input, output: t.output, cache_read: t.cache_read, cache_creation: t.cache_creation };
+}
+
+function statusAgentRun(r: AgentRunState): StatusAgentRun {
+  return {
+    adapter: r.adapter,
+    session_id: r.sessionId,
+    continued: r.continued,
+    model: r.model,
+    turns: r.turns,
+    cost_usd: r.costUsd,
+    tokens: statusTokens(r.tokens),
+    last_action: r.lastAction,
+    actions: r.actions,
+    retry: r.retry ? { attempt: r.retry.attempt, max_retries: r.retry.max, delay_ms: r.retry.delayMs, status: r.retry.status, error: r.retry.error, at: r.retry.at } : null,
+    permission_denials: r.denials.map((d) => ({ tool: d.tool, target: d.target })),
+    result: r.subtype,
+    quota_until: r.quotaUntil,
   };
 }
 
@@ -290,5 +394,6 @@ function statusTask(t: TaskState): StatusTask {
           ref: m.ref,
         }
       : null,
+    agent_run: t.agentRun ? statusAgentRun(t.agentRun) : null,
   };
 }

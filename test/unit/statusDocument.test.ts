@@ -6,6 +6,7 @@ import type { JournalEvent, TaskSummary } from '../../src/core/session/events';
 import { replay } from '../../src/core/session/state';
 import { STATUS_SCHEMA_PATH, statusSchemaText } from '../../scripts/statusSchema';
 import { schemaProblems } from '../support/schemaCheck';
+import { AGENT_SESSION, agentsRun, agentsStarted, TOKENS } from './agentRunFixture';
 import { EventFactory, REPO_ROOT } from './helpers';
 
 const SESSION = 'demo-20250101-100000-abcd';
@@ -87,7 +88,7 @@ describe('status --json', () => {
       assert.deepEqual(doc.tasks[0], {
         id: 'a', title: 'Task a', depends_on: [], kind: 'run', command: 'make a', status: 'completed', attempts: 1, agent: 'executor-1', pid: null,
         started_at: '2025-01-01T10:00:00.000Z', ended_at: '2025-01-01T10:00:01.000Z', duration_ms: 1000, exit_code: 0, message: null, blocked_by: null,
-        isolation: 'shared', review: false, worktree: null, port: null, merge: null,
+        isolation: 'shared', review: false, worktree: null, port: null, merge: null, agent_run: null,
       });
       assert.equal(doc.integration_worktree, null, 'the branch was checked out in place');
       assert.deepEqual(doc.gates, [{ id: 'unit', title: 'Unit tests', after: ['a'], blocking: true, status: 'failed', duration_ms: 300, message: 'exit code 1' }]);
@@ -96,6 +97,37 @@ describe('status --json', () => {
       assert.deepEqual(Object.keys(doc.issues[0]!), ['file', 'range', 'severity', 'code', 'message'], 'quick-fix data stays inside the engine');
       assert.equal(doc.agents[0]?.busy_since, '2025-01-01T10:00:00.000Z');
       assert.deepEqual(doc.torn_line, torn);
+      assert.deepEqual([doc.cost_usd, doc.cost_unknown, doc.tokens, doc.agent_limit], [0, false, { input: 0, output: 0, cache_read: 0, cache_creation: 0 }, null], 'no agent has run');
+    });
+
+    it('carries each agent task\'s conversation, model, turns, cost, tokens, last action and refusals, and the session\'s total cost', () => {
+      const doc = toStatusDocument(replay(AGENT_SESSION, agentsRun()), false);
+      assert.deepEqual(snakeCaseKeys(doc), []);
+      const byId = new Map(doc.tasks.map((t) => [t.id, t]));
+      assert.deepEqual(byId.get('login')?.agent_run, {
+        adapter: 'claude', session_id: 'sess-login', continued: false, model: 'claude-sonnet-4-5', turns: 7, cost_usd: 0.5, tokens: TOKENS,
+        last_action: 'Bash: npm test', actions: 5, retry: null,
+        permission_denials: [{ tool: 'Bash', target: 'git push origin main' }, { tool: 'Write', target: '/etc/hosts' }],
+        result: 'success', quota_until: null,
+      });
+      assert.equal(byId.get('login')?.agent, 'executor-1', '`agent` stays the executor that ran the task');
+      const deploy = byId.get('deploy')!;
+      assert.deepEqual([deploy.status, deploy.agent_run?.cost_usd, deploy.agent_run?.result, deploy.message], ['failed', 1.25, 'error_max_budget_usd', 'Claude Code spent $1.25, over its budget of $1.00']);
+      const docs = byId.get('docs')!;
+      assert.equal(docs.status, 'waiting_quota');
+      assert.deepEqual([docs.agent_run?.adapter, docs.agent_run?.cost_usd, docs.agent_run?.session_id], ['codex', null, 'thread-docs'], 'Codex does not say what it cost');
+      assert.equal(docs.agent_run?.quota_until, new Date(Date.parse(docs.ended_at!) + 60_000).toISOString());
+      assert.equal(byId.get('lint')?.agent_run, null, 'a shell task has no agent');
+      assert.deepEqual([doc.cost_usd, doc.cost_unknown, doc.agent_limit], [1.75, true, 1]);
+      assert.deepEqual(doc.tokens, { input: 3600, output: 1020, cache_read: 15000, cache_creation: 2400 });
+    });
+
+    it('shows the agent\'s own retry while it waits, with what the API said', () => {
+      const doc = toStatusDocument(replay(AGENT_SESSION, agentsStarted()), true);
+      const login = doc.tasks.find((t) => t.id === 'login')!;
+      assert.deepEqual(login.agent_run?.retry, { attempt: 3, max_retries: 10, delay_ms: 2300, status: 429, error: 'rate_limit', at: '2025-01-01T10:00:00.000Z' });
+      assert.deepEqual([login.agent_run?.cost_usd, login.agent_run?.turns, login.agent_run?.last_action], [null, null, 'Write src/login.ts'], 'nothing is known of the cost before a result');
+      assert.equal(doc.cost_usd, 0);
     });
 
     it('shows each task\'s isolation, worktree, port and result, and the session\'s integration worktree', () => {
@@ -150,6 +182,8 @@ describe('status --json', () => {
       assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(SESSION, []), false)))), []);
       assert.deepEqual(schemaProblems(committed, null), []);
       assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(SESSION, worktreeRun()), false)))), [], 'worktrees and merges');
+      assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(AGENT_SESSION, agentsRun()), false)))), [], 'coding agents');
+      assert.deepEqual(schemaProblems(committed, JSON.parse(JSON.stringify(toStatusDocument(replay(AGENT_SESSION, agentsStarted()), true)))), [], 'an agent retrying');
     });
 
     it('names every key of the document as required, and rejects other keys and wrong values', () => {
@@ -161,6 +195,11 @@ describe('status --json', () => {
       assert.deepEqual([...definitions.StatusIntegration!.required].sort(), Object.keys(isolated.integration_worktree).sort());
       assert.deepEqual([...definitions.StatusWorktree!.required].sort(), Object.keys(isolated.tasks[0]!.worktree).sort());
       assert.deepEqual([...definitions.StatusMerge!.required].sort(), Object.keys(isolated.tasks[0]!.merge).sort());
+      const agents = JSON.parse(JSON.stringify(toStatusDocument(replay(AGENT_SESSION, agentsStarted()), true))) as { tasks: { agent_run: { retry: object; tokens: object } }[] };
+      const run = agents.tasks[0]!.agent_run;
+      assert.deepEqual([...definitions.StatusAgentRun!.required].sort(), Object.keys(run).sort());
+      assert.deepEqual([...definitions.StatusAgentRetry!.required].sort(), Object.keys(run.retry).sort());
+      assert.deepEqual([...definitions.StatusTokens!.required].sort(), Object.keys(run.tokens).sort());
       const camel: Record<string, unknown> = { ...doc, startedAt: doc.started_at };
       delete camel.started_at;
       const problems = schemaProblems({ ...committed, $ref: '#/definitions/StatusDocument' }, camel);
