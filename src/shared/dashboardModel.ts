@@ -1,9 +1,32 @@
 // What the dashboard draws, derived from a session's state: one pure function, shared by
 // the webview and the unit tests.
-import type { AgentKind, AgentStatus } from '../core/session/events';
+import type { AgentKind, AgentStatus, EventData, Tokens } from '../core/session/events';
 import { WORK_UNIT } from '../core/session/agentWork';
-import { countTasks, type SessionState, type SessionStatus, type TaskStatus } from '../core/session/state';
+import { countTasks, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../core/session/state';
+import { agentLimitText, agentNowText, agentsReported, denialText, hasResult, spendText, tokensText, usdText } from './agentPresentation';
 import { byAgentOrder, changesText, completedPercent, mergeStateText, taskStatusLabel } from './presentation';
+
+/** What an agent task's coding agent does and has cost, as the dashboard's agents panel shows it. */
+export interface AgentRow {
+  /** What it does now (`Write src/login.ts`), why it waits (`rate limited, retry 3/10 in 2.3s`), or ''. */
+  now: string;
+  /** It waits: on its own API retry, or for quota (the task runs again by itself). */
+  waiting: 'retry' | 'quota' | null;
+  model: string | null;
+  sessionId: string | null;
+  continued: boolean;
+  turns: number | null;
+  /** `$0.0123`, `cost unknown`, or '' before the agent reported. */
+  cost: string;
+  /** `1,234 in · 567 out`, or '' before any token was counted. */
+  tokens: string;
+  /** Tool calls seen. */
+  actions: number;
+  /** The latest result's subtype (`success`, `error_max_budget_usd`), or null. */
+  subtype: string | null;
+  /** `Bash: git push origin main`, one per permission refused. */
+  denials: string[];
+}
 
 /** A task's isolation, worktree and merge, as the dashboard's table shows them. */
 export interface TaskRow {
@@ -23,7 +46,23 @@ export interface TaskRow {
   conflicts: string[];
   /** Its result waits for the user: needs merge, or in review. */
   awaiting: 'merge' | 'review' | null;
+  /** Its coding agent, once one started (agent tasks). */
+  agent: AgentRow | null;
 }
+
+/** What the session's agents spent; null while none has reported. */
+export interface Spend {
+  /** `$0.0421`, `≥ $0.0421` (some cost unknown), `cost unknown`. */
+  text: string;
+  costUsd: number;
+  costUnknown: boolean;
+  tokens: Tokens;
+  /** `12,345 in · 678 out`. */
+  tokensText: string;
+}
+
+/** Why a session paused, as its journal says (the state keeps the reason only). */
+export type PauseCause = EventData['session_paused']['by'];
 
 export interface DashboardModel {
   title: string;
@@ -31,8 +70,11 @@ export interface DashboardModel {
   /** As shown: interrupted when the model is drawn halted. */
   status: SessionStatus;
   pauseReason: string | null;
+  /** Who paused the session: the user, a conflict, dependency issues, or the milestone's budget. */
+  pausedBy: PauseCause | null;
   progress: { done: number; failed: number; skipped: number; running: number; total: number; percent: number; etaMs: number | null };
-  agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; workDone: number; workUnit: string; errors: number; restarts: number }[];
+  /** `doing`: what the coding agent of the task it runs does now. */
+  agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; doing: string | null; workDone: number; workUnit: string; errors: number; restarts: number }[];
   graph: { nodes: { id: string; label: string; status: TaskStatus | 'interrupted'; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
   timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: 'completed' | 'failed' | 'running' | 'cancelled' }[] }[] };
   gates: { id: string; status: string; blocking: boolean; message: string | null }[];
@@ -45,6 +87,11 @@ export interface DashboardModel {
   /** Worktrees that exist now: the integration worktree and the tasks' own. */
   worktrees: { live: number; paths: string[]; integration: string | null };
   awaiting: { merge: number; review: number };
+  spend: Spend | null;
+  /** `2 agent tasks at once (…)`: the limit a rate limit set; '' when there is none. */
+  agentLimit: string;
+  /** Agent tasks waiting for quota. */
+  waitingQuota: number;
 }
 
 export interface RunRecord {
@@ -62,10 +109,14 @@ export interface RunRecord {
 export class RunLog {
   readonly runs: RunRecord[] = [];
   private readonly open = new Map<string, RunRecord>();
+  /** Who paused the session, while it is paused. */
+  pausedBy: PauseCause | null = null;
 
   add(e: { type: string; timestamp: string; data: unknown }): void {
-    const d = e.data as { task?: string; agent?: string | null };
+    const d = e.data as { task?: string; agent?: string | null; by?: PauseCause };
     const at = Date.parse(e.timestamp);
+    if (e.type === 'session_paused') this.pausedBy = d.by ?? null;
+    else if (e.type === 'session_resumed' || e.type === 'session_started') this.pausedBy = null;
     if (e.type === 'task_started' && d.task && d.agent) {
       const run: RunRecord = { task: d.task, agent: d.agent, start: at, end: null, status: 'running' };
       this.runs.push(run);
@@ -92,7 +143,7 @@ export class RunLog {
  * say that tasks run and agents work: they are drawn as they are, stopped at the last
  * event, not growing with the clock.
  */
-export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number, halted = false): DashboardModel {
+export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], now: number, halted = false, pausedBy: PauseCause | null = null): DashboardModel {
   const c = countTasks(s);
   const tasks = s.taskOrder.map((id) => s.tasks.get(id)).filter((t) => t !== undefined);
   const starts = runs.map((r) => r.start);
@@ -110,6 +161,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
     milestoneId: s.milestoneId,
     status: halted ? 'interrupted' : s.status,
     pauseReason: s.pauseReason,
+    pausedBy: s.status === 'paused' ? pausedBy : null,
     progress: {
       done: c.completed,
       failed: c.failed,
@@ -119,7 +171,10 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       percent: completedPercent(c),
       etaMs: s.status === 'completed' || s.status === 'failed' || halted ? 0 : (s.progress?.eta_ms ?? null),
     },
-    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => ({ id: a.id, kind: a.kind, status: halted ? 'terminated' : a.status, task: halted ? null : a.currentTask, workDone: a.workDone, workUnit: WORK_UNIT[a.kind], errors: a.errors, restarts: a.restarts })),
+    agents: [...s.agents.values()].sort(byAgentOrder).map((a) => {
+      const task = !halted && a.status === 'busy' && a.currentTask ? s.tasks.get(a.currentTask) : undefined;
+      return { id: a.id, kind: a.kind, status: halted ? 'terminated' : a.status, task: halted ? null : a.currentTask, doing: task ? agentNowText(task, now) : null, workDone: a.workDone, workUnit: WORK_UNIT[a.kind], errors: a.errors, restarts: a.restarts };
+    }),
     graph: {
       nodes: tasks.map((t) => ({ id: t.id, label: t.title, status: halted && t.status === 'running' ? 'interrupted' : t.status, attempts: t.attempts, durationMs: t.durationMs })),
       edges: tasks.flatMap((t) => t.dependsOn.filter((d) => known.has(d)).map((d) => ({ from: d, to: t.id }))),
@@ -146,6 +201,7 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
         merge: mergeStateText(t.merge),
         conflicts: t.status === 'needs_merge' && t.merge?.state === 'conflict' ? [...t.merge.files] : [],
         awaiting: t.status === 'needs_merge' ? 'merge' : t.status === 'in_review' ? 'review' : null,
+        agent: agentRow(t, now, halted),
       };
     }),
     worktrees: liveWorktrees(s),
@@ -153,7 +209,37 @@ export function toDashboardModel(s: SessionState, runs: readonly RunRecord[], no
       merge: tasks.filter((t) => t.status === 'needs_merge').length,
       review: tasks.filter((t) => t.status === 'in_review').length,
     },
+    spend: spendOf(s),
+    agentLimit: agentLimitText(s.agentLimit),
+    waitingQuota: tasks.filter((t) => t.status === 'waiting_quota').length,
   };
+}
+
+function agentRow(t: TaskState, now: number, halted: boolean): AgentRow | null {
+  const run = t.agentRun;
+  if (!run) return null;
+  const waiting = t.status === 'waiting_quota' ? 'quota' : t.status === 'running' && run.retry ? 'retry' : null;
+  const tokens = run.tokens.input || run.tokens.output ? tokensText(run.tokens) : '';
+  return {
+    now: (halted && t.status === 'running' ? null : agentNowText(t, now)) ?? '',
+    waiting: halted && waiting === 'retry' ? null : waiting,
+    model: run.model,
+    sessionId: run.sessionId,
+    continued: run.continued,
+    turns: run.turns,
+    cost: hasResult(run) ? usdText(run.costUsd) : '',
+    tokens,
+    actions: run.actions,
+    subtype: run.subtype,
+    denials: run.denials.map(denialText),
+  };
+}
+
+function spendOf(s: SessionState): Spend | null {
+  const text = spendText(s);
+  if (text === null || !agentsReported(s)) return null;
+  const t = s.agentTotals;
+  return { text, costUsd: t.costUsd, costUnknown: t.costUnknown, tokens: { ...t.tokens }, tokensText: tokensText(t.tokens) };
 }
 
 /** The worktrees of a session that exist now (by its journal): what the dashboard counts and measures. */

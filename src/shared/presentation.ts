@@ -49,9 +49,11 @@ export function completedPercent(c: { completed: number; total: number }): numbe
   return c.total ? Math.round((c.completed / c.total) * 100) : 0;
 }
 
-/** A task's status in words: `needs merge`, `in review`, or the status itself. */
+const STATUS_WORDS: Readonly<Record<string, string>> = { needs_merge: 'needs merge', in_review: 'in review', waiting_quota: 'waiting for quota' };
+
+/** A task's status in words: `needs merge`, `in review`, `waiting for quota`, or the status itself. */
 export function taskStatusLabel(status: string): string {
-  return status === 'needs_merge' ? 'needs merge' : status === 'in_review' ? 'in review' : status;
+  return STATUS_WORDS[status] ?? status;
 }
 
 /** `3 files +12 −4`: what a task's branch changes against its base. */

@@ -7,6 +7,7 @@ import { applyEvent, emptySessionState, type SessionState } from '../core/sessio
 import { isToWebview, type FromWebview, type Liveness, type ToWebview } from '../shared/dashboardProtocol';
 import { RunLog, toDashboardModel, type DashboardModel } from '../shared/dashboardModel';
 import { isInterrupted, taskStatusLabel } from '../shared/presentation';
+import { AGENT_WAIT_COLORS, pauseText, quotaProgressText, renderAgentRuns } from './agentPanels';
 import { $, duration, el, svg } from './dom';
 import { AWAITING_COLORS, renderAttention, renderIsolation, resetMergePanels, type MergePanelContext } from './mergePanels';
 
@@ -120,9 +121,10 @@ function render(): void {
   }
   empty.hidden = true;
   main.hidden = false;
-  const model = toDashboardModel(state, runs.runs, Date.now(), isInterrupted(state.status, liveness));
+  const model = toDashboardModel(state, runs.runs, Date.now(), isInterrupted(state.status, liveness), runs.pausedBy);
   renderHeader(model);
   renderAttention(model, panelContext());
+  renderAgentRuns(model, { select });
   renderAgents(model);
   renderGraph(model);
   renderTimeline(model);
@@ -137,14 +139,14 @@ function renderHeader(m: DashboardModel): void {
   const status = $('status');
   status.textContent = liveness === 'elsewhere' ? `${m.status} · read-only` : m.status;
   status.className = `badge status-${m.status}`;
-  $('pause-reason').textContent = m.pauseReason ?? '';
+  $('pause-reason').textContent = pauseText(m);
   const p = m.progress;
   const bar = $('bar');
   bar.style.width = `${p.percent}%`;
   bar.className = p.failed ? 'bar failed' : 'bar';
   $('progressbar').setAttribute('aria-valuenow', String(p.percent));
   const eta = p.etaMs && m.status === 'running' ? ` · about ${duration(p.etaMs)} left` : '';
-  $('progress-text').textContent = `${p.done}/${p.total} tasks completed · ${p.percent}%${p.failed ? ` · ${p.failed} failed` : ''}${p.skipped ? ` · ${p.skipped} not run` : ''}${p.running ? ` · ${p.running} running` : ''}${eta}`;
+  $('progress-text').textContent = `${p.done}/${p.total} tasks completed · ${p.percent}%${p.failed ? ` · ${p.failed} failed` : ''}${p.skipped ? ` · ${p.skipped} not run` : ''}${p.running ? ` · ${p.running} running` : ''}${quotaProgressText(m)}${eta}`;
   const commits = m.commits || !m.merged ? `${m.commits} commit${m.commits === 1 ? '' : 's'}` : '';
   const merged = m.merged ? `${m.merged} result${m.merged === 1 ? '' : 's'} merged` : '';
   $('branch').textContent = m.branch ? `branch ${[m.branch, commits, merged].filter(Boolean).join(' · ')}` : '';
@@ -159,6 +161,7 @@ function renderAgents(m: DashboardModel): void {
         { className: `agent agent-${a.status}`, title: `${a.kind} agent · ${a.workDone} ${a.workUnit} · ${a.errors} errors${a.restarts ? ` · replaced ${a.restarts}×` : ''}` },
         el('div', { className: 'agent-name', text: a.id }),
         el('div', { className: 'agent-state', text: a.status === 'busy' && a.task ? `running ${a.task}` : a.status }),
+        ...(a.doing ? [el('div', { className: 'agent-meta agent-doing', text: a.doing, title: a.doing })] : []),
         el('div', { className: 'agent-meta', text: `${a.kind} · ${a.workDone} ${a.workUnit}${a.errors ? ` · ${a.errors} errors` : ''}` }),
       ),
     ),
@@ -211,6 +214,10 @@ function renderGraph(m: DashboardModel): void {
       rect.style.stroke = waits;
       rect.style.strokeWidth = '2.5';
       rect.style.fill = `color-mix(in srgb, ${waits} 20%, var(--vscode-editor-background))`;
+    } else if (n.status === 'waiting_quota') {
+      // Not the user's to act on: it runs again by itself, hence dashed.
+      rect.style.stroke = AGENT_WAIT_COLORS.quota;
+      rect.style.strokeDasharray = '4 2';
     }
     group.appendChild(rect);
     const label = svg('text', { x: box.x, y: box.y + 4, 'text-anchor': 'middle' });
@@ -288,14 +295,14 @@ function renderAlerts(m: DashboardModel): void {
 function renderLog(m: DashboardModel): void {
   const task = persisted.selected;
   const node = task ? m.graph.nodes.find((n) => n.id === task) : undefined;
-  $('log-title').textContent = node ? `Log of ${node.id} (${node.status})` : 'Log';
+  $('log-title').textContent = node ? `Log of ${node.id} (${taskStatusLabel(node.status)})` : 'Log';
   const pre = $('log');
   const atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
   pre.textContent = task ? logText || '(no output yet)' : 'Select a task in the graph to follow its log.';
   if (atBottom) pre.scrollTop = pre.scrollHeight;
   const canAct = liveness === 'here' || (liveness === 'none' && m.status !== 'completed');
   $<HTMLButtonElement>('retry').disabled = !node || !canAct || !['failed', 'cancelled', 'skipped'].includes(node.status);
-  $<HTMLButtonElement>('cancel').disabled = !node || liveness !== 'here' || !['running', 'queued', 'pending', 'retrying'].includes(node.status);
+  $<HTMLButtonElement>('cancel').disabled = !node || liveness !== 'here' || !['running', 'queued', 'pending', 'retrying', 'waiting_quota'].includes(node.status);
   $<HTMLButtonElement>('open-log').disabled = !node;
 }
 

@@ -330,7 +330,7 @@ describe('view models', () => {
       const s = replay(SESSION, events);
       const m = toDashboardModel(s, [], T0 + 2000);
       const right = m.tasks.find((t) => t.id === 'right');
-      assert.deepEqual(right, { id: 'right', title: 'right', status: 'needs_merge', statusText: 'needs merge', kind: 'agent', isolation: 'worktree', review: false, branch: 'milestone/iso-tasks/right', worktree: '/wt/right', changes: '2 files +5 −1', merge: 'conflicts in shared.txt, docs/notes.md', conflicts: ['shared.txt', 'docs/notes.md'], awaiting: 'merge' });
+      assert.deepEqual(right, { id: 'right', title: 'right', status: 'needs_merge', statusText: 'needs merge', kind: 'agent', isolation: 'worktree', review: false, branch: 'milestone/iso-tasks/right', worktree: '/wt/right', changes: '2 files +5 −1', merge: 'conflicts in shared.txt, docs/notes.md', conflicts: ['shared.txt', 'docs/notes.md'], awaiting: 'merge', agent: null });
       assert.equal(m.tasks.find((t) => t.id === 'left')?.worktree, null, 'removed');
       assert.equal(m.tasks.find((t) => t.id === 'check')?.awaiting, 'review');
       assert.deepEqual(m.worktrees, { live: 3, paths: ['/wt/integration', '/wt/right', '/wt/check'], integration: '/wt/integration' });

@@ -4,6 +4,7 @@ import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { WORK_UNIT } from '../../core/session/agentWork';
 import { AWAITING_USER_STATUSES, countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
+import { agentLimitText, agentNowText, agentTooltipLines, denialsText, hasResult, resultText, spendText, tokensText } from '../../shared/agentPresentation';
 import { byAgentOrder, changesText, completedPercent, isInterrupted, mergeStateText, shownStatus, taskStatusLabel, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
@@ -64,6 +65,8 @@ export interface TaskNode {
   contextValue: string;
   /** Files that conflict, shown under the task while its merge waits. */
   conflicts: string[];
+  /** Its coding agent retries an API request (a rate limit, an overload): the task runs, but waits. */
+  apiRetry: boolean;
 }
 
 /** A file whose merge conflicts, under its task. */
@@ -104,6 +107,28 @@ function awaitingText(s: SessionState): string {
   return [a.merge ? `${a.merge} need${a.merge === 1 ? 's' : ''} merge` : '', a.review ? `${a.review} in review` : ''].filter(Boolean).join(' · ');
 }
 
+/** Agent tasks stopped by a rate limit: they run again by themselves. */
+function waitingForQuota(s: SessionState): number {
+  let n = 0;
+  for (const t of s.tasks.values()) if (t.status === 'waiting_quota') n++;
+  return n;
+}
+
+/** `1 waiting for quota`, or nothing. */
+function quotaCountText(s: SessionState): string {
+  const n = waitingForQuota(s);
+  return n ? `${n} waiting for quota` : '';
+}
+
+/** What the session's agents spent, and the limit a rate limit set, for its tooltip. */
+function spendLines(s: SessionState): string[] {
+  const spent = spendText(s);
+  return [
+    spent ? `Agents spent: ${spent} (tokens: ${tokensText(s.agentTotals.tokens)})${s.agentTotals.costUnknown ? ' — some agent does not report its cost' : ''}` : '',
+    s.agentLimit !== null ? `Agent limit: ${agentLimitText(s.agentLimit)}` : '',
+  ];
+}
+
 export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
   const c = countTasks(s);
   const percent = completedPercent(c);
@@ -117,6 +142,8 @@ export function sessionNode(s: SessionState, liveness: Liveness): SessionNode {
     s.branch ? `Branch: ${s.branch} (${s.commits.length} commit${s.commits.length === 1 ? '' : 's'})` : '',
     s.integration ? `Integrated in: ${s.integration.path}${s.integration.removed ? ' (removed)' : ''}` : '',
     awaitingText(s) ? `Waiting for you: ${awaitingText(s)}` : '',
+    waitingForQuota(s) ? `Waiting for quota after a rate limit: ${waitingForQuota(s) === 1 ? '1 agent task, which runs again by itself' : `${waitingForQuota(s)} agent tasks, which run again by themselves`}` : '',
+    ...spendLines(s),
     s.result ? `Result: ${s.result.reason}` : '',
   ].filter(Boolean);
   const waiting = awaitingText(s);
@@ -142,11 +169,12 @@ function agentHealth(a: AgentState): AgentNode['health'] {
  * An interrupted session (see isInterrupted) may still say in its journal that its agents
  * work and its tasks run: show them as they are, gone and interrupted.
  */
-export function agentNode(s: SessionState, live: AgentState, halted = false): AgentNode {
+export function agentNode(s: SessionState, live: AgentState, halted = false, now = Date.now()): AgentNode {
   const a: AgentState = halted && live.status !== 'terminated' ? { ...live, status: 'terminated', currentTask: null, busySince: null } : live;
-  const busy = a.busyMs + (a.status === 'busy' && a.busySince ? Math.max(0, Date.now() - Date.parse(a.busySince)) : 0);
+  const busy = a.busyMs + (a.status === 'busy' && a.busySince ? Math.max(0, now - Date.parse(a.busySince)) : 0);
   const health = agentHealth(a);
   const task = a.currentTask ? s.tasks.get(a.currentTask) : undefined;
+  const doing = task ? agentNowText(task, now) : null;
   return {
     kind: 'agent',
     key: `agent:${s.id}:${a.id}`,
@@ -156,7 +184,7 @@ export function agentNode(s: SessionState, live: AgentState, halted = false): Ag
     status: a.status,
     health,
     label: a.id,
-    description: [a.status === 'busy' && task ? `running ${task.id}` : a.status, health !== 'healthy' && health !== 'terminated' ? health : ''].filter(Boolean).join(' · '),
+    description: [a.status === 'busy' && task ? `running ${task.id}` : a.status, a.status === 'busy' ? (doing ?? '') : '', health !== 'healthy' && health !== 'terminated' ? health : ''].filter(Boolean).join(' · '),
     tooltip: [
       `${a.id} — ${a.kind} agent`,
       `Status: ${a.status}${a.currentTask ? ` (${a.currentTask})` : ''}`,
@@ -174,25 +202,38 @@ export function hasChanges(t: TaskState): boolean {
   return t.merge?.sha != null || (t.worktree !== null && (AWAITING_USER_STATUSES.has(t.status) || t.merge !== null));
 }
 
-export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halted = false): TaskNode {
+/** Statuses in which a task's agent has not (yet) reported on its latest attempt. */
+const BEFORE_RESULT: ReadonlySet<string> = new Set(['running', 'waiting_quota', 'queued', 'pending']);
+
+/**
+ * A task's row. An agent task says what its agent does while it runs (`Write src/login.ts`,
+ * or `rate limited, retry 3/10 in 2.3s` while the agent retries), when it runs again while
+ * it waits for quota, and its turns and cost once its agent reported (`3 turns · $0.0123`).
+ */
+export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halted = false, now = Date.now()): TaskNode {
   const live = liveness === 'here';
   const status = halted && t.status === 'running' ? 'interrupted' : t.status;
-  const running = status === 'running' && t.startedAt ? Date.now() - Date.parse(t.startedAt) : undefined;
+  const running = status === 'running' && t.startedAt ? now - Date.parse(t.startedAt) : undefined;
   const duration = running !== undefined ? formatDuration(running) : t.durationMs !== null ? formatDuration(t.durationMs) : '';
   const waits = AWAITING_USER_STATUSES.has(t.status);
   const merged = t.status === 'completed' && t.merge?.state === 'discarded' ? 'discarded' : t.status === 'completed' && t.merge?.state === 'resolving' ? 'merging' : '';
+  const doing = status === 'interrupted' ? null : agentNowText(t, now);
+  const run = t.agentRun;
   const parts = [
-    taskStatusLabel(status),
-    waits ? '' : duration,
+    doing ?? taskStatusLabel(status),
+    waits || status === 'waiting_quota' ? '' : duration,
     t.attempts > 1 ? `attempt ${t.attempts}` : '',
     t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : '',
     merged,
     t.merge?.changes && t.merge.changes.files > 0 ? changesText(t.merge.changes) : '',
+    hasResult(run) && !BEFORE_RESULT.has(status) ? resultText(run) : '',
+    run?.denials.length ? `⚠ ${denialsText(run.denials.length)}` : '',
   ].filter(Boolean);
   const tooltip = [
     `${t.title} (${t.id})`,
     `Status: ${taskStatusLabel(status)}`,
     t.command ? `${t.kind === 'agent' ? 'Agent' : 'Runs'}: ${t.command}` : '',
+    ...agentTooltipLines(t, now),
     t.dependsOn.length ? `Depends on: ${t.dependsOn.join(', ')}` : '',
     t.agent ? `Executor: ${t.agent}` : '',
     t.attempts ? `Attempts: ${t.attempts}` : '',
@@ -216,6 +257,7 @@ export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halt
     tooltip: tooltip.join('\n'),
     contextValue: `task.${status}${live ? '.live' : ''}${resolvable ? '.merge' : ''}${t.kind === 'agent' ? '.agent' : ''}${hasChanges(t) ? '.diff' : ''}`,
     conflicts,
+    apiRetry: status === 'running' && run?.retry != null,
   };
 }
 
@@ -240,8 +282,8 @@ function tasksInOrder(s: SessionState): TaskState[] {
   return [...all.filter((t) => AWAITING_USER_STATUSES.has(t.status)), ...all.filter((t) => !AWAITING_USER_STATUSES.has(t.status))];
 }
 
-/** Children of a node; the roots when `parent` is undefined. */
-export function children(sessions: readonly { state: SessionState; liveness: Liveness }[], parent?: TreeNode): TreeNode[] {
+/** Children of a node; the roots when `parent` is undefined. `now`: the clock that durations and countdowns are drawn at. */
+export function children(sessions: readonly { state: SessionState; liveness: Liveness }[], parent?: TreeNode, now = Date.now()): TreeNode[] {
   if (!parent) return sessions.map((s) => sessionNode(s.state, s.liveness));
   const entry = sessions.find((s) => s.state.id === parent.sessionId);
   if (!entry) return [];
@@ -252,14 +294,14 @@ export function children(sessions: readonly { state: SessionState; liveness: Liv
       const agents = [...s.agents.values()].sort(byAgentOrder);
       const c = countTasks(s);
       return [
-        ...agents.map((a) => agentNode(s, a, halted)),
-        { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: `${c.completed}/${c.total} completed${c.failed ? ` · ${c.failed} failed` : ''}${c.running ? ` · ${c.running} running` : ''}${awaitingText(s) ? ` · ${awaitingText(s)}` : ''}` },
+        ...agents.map((a) => agentNode(s, a, halted, now)),
+        { kind: 'group', key: `tasks:${s.id}`, sessionId: s.id, label: 'Tasks', description: [`${c.completed}/${c.total} completed`, c.failed ? `${c.failed} failed` : '', c.running ? `${c.running} running` : '', quotaCountText(s), awaitingText(s)].filter(Boolean).join(' · ') },
       ];
     }
     case 'agent':
-      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, entry.liveness, halted));
+      return s.taskOrder.map((id) => s.tasks.get(id)).filter((t): t is TaskState => t?.agent === parent.agentId).map((t) => taskNode(s, t, entry.liveness, halted, now));
     case 'group':
-      return tasksInOrder(s).map((t) => taskNode(s, t, entry.liveness, halted));
+      return tasksInOrder(s).map((t) => taskNode(s, t, entry.liveness, halted, now));
     case 'task': {
       const t = s.tasks.get(parent.taskId);
       return t && t.status === 'needs_merge' && t.merge?.state === 'conflict' ? t.merge.files.map((f) => conflictNode(s, t, f, entry.liveness)) : [];

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { Disposable } from '../lifecycle';
+import { hasCountdown } from '../../shared/agentPresentation';
 import { livenessOf } from '../../shared/presentation';
 import { children, sessionNode, type Liveness, type TreeNode } from '../model/treeModel';
 import type { SessionManager } from '../sessionManager';
@@ -12,6 +13,8 @@ const TASK_ICONS: Record<string, [string, string?]> = {
   running: ['sync~spin', 'charts.blue'],
   queued: ['clock', 'charts.yellow'],
   retrying: ['refresh', 'charts.yellow'],
+  // Not failed, not the user's to act on: it runs again by itself once the quota allows.
+  waiting_quota: ['watch', 'charts.orange'],
   pending: ['circle-outline'],
   skipped: ['circle-slash', 'disabledForeground'],
   cancelled: ['close', 'disabledForeground'],
@@ -39,6 +42,12 @@ const SESSION_ICONS: Record<string, [string, string?]> = {
   interrupted: ['debug-disconnect', 'charts.yellow'],
 };
 
+/** A running task whose agent retries an API request: still spinning, in the color of waiting. */
+const API_RETRY_ICON: [string, string] = ['sync~spin', 'charts.yellow'];
+
+/** How often a countdown on screen ("next try in 40s") is redrawn, while there is one. */
+const COUNTDOWN_MS = 1000;
+
 const icon = ([id, color]: [string, string?]): vscode.ThemeIcon => new vscode.ThemeIcon(id, color ? new vscode.ThemeColor(color) : undefined);
 
 /** Session → agents → tasks, refreshed from session events (never on a timer). */
@@ -51,12 +60,27 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   private rootsDirty = false;
   /** One object per node key, updated in place: the tree view knows elements by identity. */
   private readonly nodes = new Map<string, TreeNode>();
+  /** Sessions whose countdowns are redrawn soon. */
+  private readonly ticks = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly sessions: SessionManager) {
     super();
     this._register(sessions.onDidChange(({ session }) => this.refresh(session.id)));
     this._register(sessions.onDidChangeSessions(() => this.refresh()));
     this._register({ dispose: () => this.refreshTimer && clearTimeout(this.refreshTimer) });
+    this._register({ dispose: () => this.ticks.forEach((t) => clearTimeout(t)) });
+  }
+
+  /**
+   * A quota wait or an API retry counts down in its row: the one thing in the tree drawn
+   * again by the clock rather than by an event, and only while such a countdown is shown.
+   */
+  private tickSoon(sessionId: string): void {
+    if (this.ticks.has(sessionId)) return;
+    this.ticks.set(sessionId, setTimeout(() => {
+      this.ticks.delete(sessionId);
+      this.refresh(sessionId);
+    }, COUNTDOWN_MS));
   }
 
   /**
@@ -105,7 +129,13 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
   }
 
   getChildren(element?: TreeNode): TreeNode[] {
-    return children(this.model(), element).map((n) => this.intern(n));
+    const model = this.model();
+    const now = Date.now();
+    if (element) {
+      const entry = model.find((m) => m.state.id === element.sessionId);
+      if (entry && hasCountdown(entry.state, now)) this.tickSoon(entry.state.id);
+    }
+    return children(model, element, now).map((n) => this.intern(n));
   }
 
   getTreeItem(node: TreeNode): vscode.TreeItem {
@@ -140,7 +170,7 @@ export class AgentsTreeProvider extends Disposable implements vscode.TreeDataPro
       case 'group':
         return { collapsible: Expanded, icon: icon(['list-tree']), contextValue: 'tasks' };
       case 'task':
-        return { collapsible: node.conflicts.length ? Expanded : None, icon: icon(TASK_ICONS[node.status] ?? ['circle-outline']), contextValue: node.contextValue };
+        return { collapsible: node.conflicts.length ? Expanded : None, icon: icon(node.apiRetry ? API_RETRY_ICON : (TASK_ICONS[node.status] ?? ['circle-outline'])), contextValue: node.contextValue };
       case 'conflict':
         return { collapsible: None, icon: icon(['diff', 'charts.orange']), contextValue: node.contextValue };
     }

@@ -259,6 +259,7 @@ export class Dashboard extends Disposable {
     <p id="progress-text"></p>
   </section>
   <section class="card" id="attention" aria-label="Waiting for you" hidden><h2>Waiting for you</h2><div id="attention-list"></div></section>
+  <section class="card" id="coding-card" aria-label="Coding agents" hidden><h2>Coding agents</h2><p id="coding-spend" class="muted"></p><table id="coding-tasks"></table></section>
   <section class="row">
     <div class="card grow"><h2>Agents</h2><div id="agents" class="agents"></div></div>
     <div class="card" id="gates-card"><h2>Quality gates</h2><div id="gates"></div></div>
