@@ -7,6 +7,19 @@ import type { AgentRunState, AgentTotals } from '../core/session/agentRuns';
 import type { Tokens } from '../core/session/events';
 import type { SessionState, TaskState } from '../core/session/state';
 
+/**
+ * Text from an agent's stream (a command, a path, an error) as one plain line: terminal
+ * escape sequences dropped, other control and direction-override characters made spaces.
+ */
+export function plainText(text: string): string {
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '')
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ')
+    .trim();
+}
+
 /** `$0.0123` (four decimals below a dollar, two above), or `cost unknown`. */
 export function usdText(cost: number | null): string {
   if (cost === null || !Number.isFinite(cost)) return 'cost unknown';
@@ -22,7 +35,8 @@ export function tokensText(t: Tokens): string {
 
 /** `Bash: git push origin main`: one permission the agent was refused. */
 export function denialText(d: Denial): string {
-  return d.target ? `${d.tool}: ${d.target}` : d.tool;
+  const target = plainText(d.target);
+  return target ? `${plainText(d.tool)}: ${target}` : plainText(d.tool);
 }
 
 /** `1 permission denied`, `2 permissions denied`. */
@@ -59,6 +73,18 @@ export function hasResult(run: AgentRunState | null): boolean {
   return run !== null && (run.subtype !== null || run.costUsd !== null);
 }
 
+/** Claude Code's ways of ending a run unfinished, in words. */
+const STOPPED_BY: Readonly<Record<string, string>> = {
+  error_max_budget_usd: 'over budget',
+  error_max_turns: 'out of turns',
+  error_during_execution: 'agent error',
+};
+
+/** Why the agent stopped short (`over budget`), from its result's subtype; '' when it did not. */
+export function stoppedText(run: AgentRunState | null): string {
+  return run?.subtype ? (STOPPED_BY[run.subtype] ?? '') : '';
+}
+
 /** `3 turns · $0.0123`, `cost unknown` when the agent does not say; empty before any result. */
 export function resultText(run: AgentRunState | null): string {
   if (!run || !hasResult(run)) return '';
@@ -74,7 +100,7 @@ export function agentNowText(t: TaskState, now: number): string | null {
   if (t.status === 'waiting_quota') return quotaText(run?.quotaUntil ?? null, now);
   if (t.status !== 'running' || !run) return null;
   if (run.retry) return retryText(run.retry, now);
-  return run.lastAction;
+  return run.lastAction === null ? null : plainText(run.lastAction);
 }
 
 /** A countdown is on screen (a quota wait, an API retry): its text changes with the clock. */
@@ -91,15 +117,15 @@ export function hasCountdown(s: SessionState, now: number): boolean {
 export function agentTooltipLines(t: TaskState, now: number): string[] {
   const run = t.agentRun;
   if (!run) return [];
-  const retry = t.status === 'running' && run.retry ? `${retryText(run.retry, now)}${run.retry.error ? ` — ${run.retry.error}` : ''}` : '';
+  const retry = t.status === 'running' && run.retry ? `${retryText(run.retry, now)}${run.retry.error ? ` — ${plainText(run.retry.error)}` : ''}` : '';
   const quota = t.status === 'waiting_quota' && run.quotaUntil ? `Waiting for quota: next try at ${new Date(run.quotaUntil).toLocaleTimeString('en-GB')}` : '';
   return [
-    `Model: ${run.model ?? 'not reported yet'}`,
-    run.sessionId ? `Conversation: ${run.sessionId}${run.continued ? ' (continued)' : ''}` : '',
-    run.lastAction ? `${t.status === 'running' ? 'Now' : 'Last action'}: ${run.lastAction} (${run.actions} tool call${run.actions === 1 ? '' : 's'} in all)` : '',
+    `Model: ${run.model === null ? 'not reported yet' : plainText(run.model)}`,
+    run.sessionId ? `Conversation: ${plainText(run.sessionId)}${run.continued ? ' (continued)' : ''}` : '',
+    run.lastAction ? `${t.status === 'running' ? 'Now' : 'Last action'}: ${plainText(run.lastAction)} (${run.actions} tool call${run.actions === 1 ? '' : 's'} in all)` : '',
     retry ? `Retrying: ${retry}` : '',
     quota,
-    hasResult(run) ? `Result: ${[run.subtype ?? '', resultText(run)].filter(Boolean).join(' · ')}` : '',
+    hasResult(run) ? `Result: ${[plainText(run.subtype ?? ''), resultText(run)].filter(Boolean).join(' · ')}` : '',
     hasResult(run) || run.tokens.input || run.tokens.output ? `Tokens: ${tokensText(run.tokens)}` : '',
     ...(run.denials.length ? [`${denialsText(run.denials.length)}:`, ...run.denials.map((d) => `  ${denialText(d)}`)] : []),
   ].filter(Boolean);

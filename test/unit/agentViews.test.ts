@@ -6,6 +6,7 @@ import { agentNowText, hasCountdown, quotaText, resultText, spendText, tokensTex
 import { RunLog, toDashboardModel } from '../../src/shared/dashboardModel';
 import { isToWebview } from '../../src/shared/dashboardProtocol';
 import { taskStatusLabel, type Liveness } from '../../src/shared/presentation';
+import { AGENT_SESSION, agentsRun, agentsStarted } from './agentRunFixture';
 
 // The views of coding-agent tasks, from journals replayed through the engine's own reducer:
 // what the agent does now, its API retries, its quota waits, its result and cost.
@@ -253,6 +254,41 @@ describe('coding agents in the views', () => {
       const api = m.tasks.find((t) => t.id === 'api')!;
       assert.deepEqual([api.status, api.agent!.now, api.agent!.waiting], ['interrupted', '', null]);
       assert.equal(m.agents[0]?.doing, null);
+    });
+  });
+
+  describe('the session the CLI tests show too (agentRunFixture)', () => {
+    const START = Date.parse('2025-01-01T10:00:00.000Z');
+    const view = (events: JournalEvent[], now: number) => {
+      const s = replay(AGENT_SESSION, events);
+      const entry = [{ state: s, liveness: 'here' as const }];
+      const group = children(entry, children(entry, undefined, now)[0], now).find((k) => k.kind === 'group')!;
+      const rows = children(entry, group, now) as Extract<TreeNode, { kind: 'task' }>[];
+      return { s, group, row: (id: string) => rows.find((r) => r.taskId === id)! };
+    };
+
+    it('while agents work: a retry counts down, and an action with terminal escapes reads as plain text', () => {
+      const { row } = view(agentsStarted(), START + 1000);
+      assert.equal(row('login').description, 'rate limited, retry 3/10 in 1.3s · 1.0s');
+      assert.equal(row('deploy').description, 'Bash: npm run deploy · 1.0s');
+      assert.ok(!row('deploy').tooltip.includes('\u001b'), row('deploy').tooltip);
+    });
+
+    it('once they reported: cost and turns, refused permissions, a budget failure, a Codex task waiting for quota at an unknown cost', () => {
+      const { row, group, s } = view(agentsRun(), START + 2000);
+      assert.equal(row('login').description, 'completed · 1.0s · 7 turns · $0.5000 · ⚠ 2 permissions denied');
+      assert.match(row('login').tooltip, /^2 permissions denied:\n {2}Bash: git push origin main\n {2}Write: \/etc\/hosts$/m);
+      assert.equal(row('deploy').description, 'failed · 1.0s · over budget · 3 turns · $1.25');
+      assert.match(row('deploy').tooltip, /^Result: error_max_budget_usd · 3 turns · \$1\.25$/m);
+      assert.match(row('deploy').tooltip, /^Last: Claude Code spent \$1\.25, over its budget of \$1\.00$/m);
+      assert.equal(row('docs').description, 'waiting for quota, next try in 59s');
+      assert.equal(row('lint').description, 'pending');
+      assert.equal(group.description, '1/4 completed · 1 failed · 1 waiting for quota');
+      assert.equal(spendText(s), '≥ $1.75');
+      const runs = new RunLog();
+      const m = toDashboardModel(s, runs.runs, START + 2000);
+      assert.deepEqual(m.tasks.map((t) => [t.id, t.agent?.cost ?? null]), [['login', '$0.5000'], ['deploy', '$1.25'], ['docs', 'cost unknown'], ['lint', null]]);
+      assert.deepEqual([m.spend?.text, m.spend?.costUnknown, m.waitingQuota, m.agentLimit], ['≥ $1.75', true, 1, '1 agent task at once (lowered after a rate limit)']);
     });
   });
 

@@ -4,7 +4,7 @@ import { formatDuration } from '../../core/duration';
 import type { AgentKind, AgentStatus } from '../../core/session/events';
 import { WORK_UNIT } from '../../core/session/agentWork';
 import { AWAITING_USER_STATUSES, countTasks, type AgentState, type SessionState, type SessionStatus, type TaskState, type TaskStatus } from '../../core/session/state';
-import { agentLimitText, agentNowText, agentTooltipLines, denialsText, hasResult, resultText, spendText, tokensText } from '../../shared/agentPresentation';
+import { agentLimitText, agentNowText, agentTooltipLines, denialsText, hasResult, resultText, spendText, stoppedText, tokensText } from '../../shared/agentPresentation';
 import { byAgentOrder, changesText, completedPercent, isInterrupted, mergeStateText, shownStatus, taskStatusLabel, type Liveness } from '../../shared/presentation';
 
 export type { Liveness } from '../../shared/presentation';
@@ -226,6 +226,7 @@ export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halt
     t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : '',
     merged,
     t.merge?.changes && t.merge.changes.files > 0 ? changesText(t.merge.changes) : '',
+    t.status === 'failed' ? stoppedText(run) : '',
     hasResult(run) && !BEFORE_RESULT.has(status) ? resultText(run) : '',
     run?.denials.length ? `⚠ ${denialsText(run.denials.length)}` : '',
   ].filter(Boolean);
