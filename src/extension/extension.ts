@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { commandTable, cancelTask, mergeHelpers, openTaskLog, retryTask } from './commands';
 import { ContextKeys } from './contextKeys';
 import type { Ctx } from './ctx';
+import { DenialFixes } from './denialFixes';
 import { GitContentProvider, GIT_CONTENT_SCHEME } from './gitContent';
 import { GitLink } from './gitLink';
 import { MilestoneLanguageClient } from './languageClient';
@@ -56,6 +57,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.window.createTreeView('milestones.files', { treeDataProvider: milestonesView }),
     new StatusBar(sessions),
     new RuntimeDiagnostics(sessions),
+    new DenialFixes(sessions),
     new ContextKeys(sessions, milestonesView),
     notices,
     vscode.workspace.registerTextDocumentContentProvider(GIT_CONTENT_SCHEME, new GitContentProvider(() => new Settings().gitPath ?? git.gitPath)),

@@ -2,7 +2,9 @@ import { strict as assert } from 'node:assert';
 import type { Diagnostic } from '../../src/core/milestone/diagnostics';
 import type { JournalEvent } from '../../src/core/session/events';
 import { applyEvent, replay, type SessionState } from '../../src/core/session/state';
-import { currentIssues, runtimeIssuesByFile } from '../../src/extension/model/runtimeIssues';
+import { currentIssues, denialIssues, runtimeIssuesByFile } from '../../src/extension/model/runtimeIssues';
+import { parseMilestoneText } from '../../src/core/milestone/parse';
+import { AGENT_MILESTONE_FILE, AGENT_SESSION, agentsRun } from './agentRunFixture';
 import { EventFactory, range } from './helpers';
 
 const FILE = '/w/.milestones/demo.yaml';
@@ -80,5 +82,67 @@ describe('runtime issues (the Problems entries a run adds)', () => {
     assert.deepEqual([...byFile.keys()], [FILE, '/w/.milestones/other.yaml']);
     assert.deepEqual(byFile.get(FILE), [], 'the newer, completed session clears what the older one reported');
     assert.equal(byFile.get('/w/.milestones/other.yaml')?.length, 3);
+  });
+});
+
+/** The milestone file of agentRunFixture's session, with `extra` lines in task login. */
+function agentsFile(...extra: string[]): string {
+  return ['id: agents', 'tasks:', '  - id: lint', '    run: npm run lint', '  - id: login', '    agent: claude', '    prompt: Add a login form.', ...extra, '  - id: deploy', '    agent: claude', '    prompt: Deploy.', ''].join('\n');
+}
+
+describe('runtime issues: permissions a coding agent was refused', () => {
+  const state = (): SessionState => replay(AGENT_SESSION, agentsRun());
+
+  it('warns on the task\'s id for each refused tool use, naming the tool and the command or path, with the data its quick fix needs', () => {
+    const issues = denialIssues(state(), parseMilestoneText(agentsFile(), AGENT_MILESTONE_FILE));
+    assert.deepEqual(issues, [
+      {
+        file: AGENT_MILESTONE_FILE, range: range(4, 8, 4, 13), severity: 'warning', code: 'permission-denied',
+        message: 'Claude Code was refused Bash: git push origin main in task "login" — allow it with allowed_tools, or change the prompt',
+        data: { task: 'login', tool: 'Bash', target: 'git push origin main' },
+      },
+      {
+        file: AGENT_MILESTONE_FILE, range: range(4, 8, 4, 13), severity: 'warning', code: 'permission-denied',
+        message: 'Claude Code was refused Write: /etc/hosts in task "login" — allow it with allowed_tools, or change the prompt',
+        data: { task: 'login', tool: 'Write', target: '/etc/hosts' },
+      },
+    ]);
+  });
+
+  it('drops a refusal as soon as the file allows it, and all of them once the agent runs again', () => {
+    const allowsPush = parseMilestoneText(agentsFile('    allowed_tools: ["Bash(git push:*)"]'), AGENT_MILESTONE_FILE);
+    assert.deepEqual(denialIssues(state(), allowsPush).map((d) => d.data?.tool), ['Write']);
+    const s = state();
+    const f = new EventFactory(AGENT_SESSION, Date.parse(s.tasks.get('docs')!.endedAt!) + 1000);
+    applyEvent(s, f.make('task_reset', { task: 'login', reason: 'retried by the user' }));
+    assert.equal(denialIssues(s, parseMilestoneText(agentsFile(), AGENT_MILESTONE_FILE)).length, 2, 'the refusals stand until the agent runs again');
+    applyEvent(s, f.make('agent_session', { task: 'login', attempt: 2, adapter: 'claude', session_id: 'sess-login-2', continued: false }));
+    assert.deepEqual(denialIssues(s, parseMilestoneText(agentsFile(), AGENT_MILESTONE_FILE)), []);
+  });
+
+  it('follows the task to where the file has it now, and says nothing of a task the file no longer has', () => {
+    const moved = parseMilestoneText(['id: agents', 'tasks:', '  - id: deploy', '    agent: claude', '', '  - id: login', '    agent: claude', ''].join('\n'), AGENT_MILESTONE_FILE);
+    assert.deepEqual(denialIssues(state(), moved).map((d) => d.range), [range(5, 8, 5, 13), range(5, 8, 5, 13)]);
+    const gone = parseMilestoneText(['id: agents', 'tasks:', '  - id: deploy', '    agent: claude', ''].join('\n'), AGENT_MILESTONE_FILE);
+    assert.deepEqual(denialIssues(state(), gone), []);
+  });
+
+  it('lists them with the other findings of the file, after the session ended too, and only when the file can be read', () => {
+    const s = state();
+    applyEvent(s, new EventFactory(AGENT_SESSION, Date.parse('2025-01-02T00:00:00Z')).make('milestone_completed', { duration_ms: 100, tasks: 4 }));
+    const read: string[] = [];
+    const byFile = runtimeIssuesByFile([s], (file) => {
+      read.push(file);
+      return agentsFile();
+    });
+    assert.deepEqual(codes(byFile.get(AGENT_MILESTONE_FILE) ?? []), ['permission-denied@4', 'permission-denied@4'], 'the next run would be refused again');
+    assert.deepEqual(read, [AGENT_MILESTONE_FILE]);
+    assert.deepEqual(runtimeIssuesByFile([s], () => undefined).get(AGENT_MILESTONE_FILE), []);
+    const quiet: string[] = [];
+    runtimeIssuesByFile([failedRun().state], (file) => {
+      quiet.push(file);
+      return undefined;
+    });
+    assert.deepEqual(quiet, [], 'a session without refusals never needs the file read');
   });
 });
