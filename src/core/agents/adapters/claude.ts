@@ -4,7 +4,7 @@
 // named by the engine (`--session-id`) and continued with `--resume`.
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
-import { agentArgv } from '../../milestone/profiles';
+import { agentArgv, passesPrompt } from '../../milestone/profiles';
 import type { Adapter, AdapterRun } from './adapter';
 import type { AgentSignal, Denial, StreamReader, TokenUsage } from './signals';
 
@@ -34,7 +34,10 @@ export const claudeAdapter: Adapter = {
       if (takes === undefined || i === 0) argv.push(arg);
       else if (!arg.includes('=')) i += takes;
     }
-    if (!argv.includes('-p') && !argv.includes('--print')) argv.splice(1, 0, '-p', run.prompt);
+    // -p is a switch and the prompt the first positional argument: a profile that places the
+    // prompt itself only needs the switch. (The CLI keeps the first of two positionals and drops
+    // the other unsaid, so adding the prompt again would lose the profile's own wording.)
+    if (!argv.includes('-p') && !argv.includes('--print')) argv.splice(1, 0, ...(passesPrompt(profile) ? ['-p'] : ['-p', run.prompt]));
     argv.push('--output-format', 'stream-json', '--verbose');
     if (run.sessionId) argv.push(run.continued ? '--resume' : '--session-id', run.sessionId);
     if (run.budgetUsd !== undefined) argv.push('--max-budget-usd', String(run.budgetUsd));
@@ -68,7 +71,7 @@ export class ClaudeStreamReader implements StreamReader {
       case 'assistant':
         return this.assistant(message);
       case 'result':
-        return [result(message)];
+        return [result(message, this.cwd)];
       default:
         return [];
     }
@@ -97,14 +100,14 @@ export class ClaudeStreamReader implements StreamReader {
   }
 }
 
-function result(m: Obj): AgentSignal {
+function result(m: Obj, cwd: string | null): AgentSignal {
   const u = obj(m.usage);
   const usage: TokenUsage | null = u
     ? { input: num(u.input_tokens) ?? 0, output: num(u.output_tokens) ?? 0, cacheRead: num(u.cache_read_input_tokens) ?? 0, cacheCreation: num(u.cache_creation_input_tokens) ?? 0 }
     : null;
   const denials: Denial[] = (Array.isArray(m.permission_denials) ? m.permission_denials : []).flatMap((d) => {
     const o = obj(d);
-    return o && typeof o.tool_name === 'string' ? [{ tool: o.tool_name, target: targetOf(obj(o.tool_input) ?? {}) }] : [];
+    return o && typeof o.tool_name === 'string' ? [{ tool: o.tool_name, target: targetOf(obj(o.tool_input) ?? {}, cwd) }] : [];
   });
   const errors = Array.isArray(m.errors) ? m.errors.filter((e): e is string => typeof e === 'string') : [];
   return {
