@@ -99,6 +99,18 @@ tasks:
     run: echo again
 `;
 
+// A milestone of agent tasks: a profile written as a mapping (its adapter named), budgets.
+const AGENTS = `id: agents
+budget_usd: 5
+agents:
+  fast: { adapter: codex, command: [codex, exec, "{prompt}"] }
+tasks:
+  - id: a
+    agent: fast
+    prompt: Write the docs.
+    budget_usd: 0.5
+`;
+
 const rangeOf = (sl: number, sc: number, el: number, ec: number): { start: { line: number; character: number }; end: { line: number; character: number } } => ({
   start: { line: sl, character: sc },
   end: { line: el, character: ec },
@@ -165,7 +177,7 @@ describe('language server (dist/server.js over stdio)', function () {
 
   before(async function () {
     assert.ok(existsSync(SERVER), `${SERVER} is missing: run \`node esbuild.mjs\` first.`);
-    const w = await workspace(RAN, { files: { '.milestones/other.yaml': UNOPENED, '.milestones/doomed.yaml': DOOMED, '.milestones/unsaved.yaml': UNSAVED } });
+    const w = await workspace(RAN, { files: { '.milestones/other.yaml': UNOPENED, '.milestones/doomed.yaml': DOOMED, '.milestones/unsaved.yaml': UNSAVED, '.milestones/agents.yaml': AGENTS } });
     dir = w.dir;
     uri = pathToFileURL(w.file).href;
     // A real session for the hover: the milestone run by the engine, start to end.
@@ -251,6 +263,28 @@ describe('language server (dist/server.js over stdio)', function () {
     assert.deepEqual(hover?.range, rangeOf(3, 8, 3, 13));
     assert.match(text, /^\*\*Task `build`\*\*: Build it\n\n```sh\necho built\n```\n\nDepends on: nothing\n\nNeeded by: `test`\n\n/);
     assert.ok(text.endsWith(`Latest session \`${sessionId}\` (completed): **completed** in ${formatDuration(buildMs)}`), text);
+  });
+
+  it('completes the keys and the adapters of an agent profile written as a mapping, and documents the budgets', async () => {
+    const agents = milestoneUri('agents.yaml');
+    // Typing: the adapter's value half written, and the next key begun.
+    const typing = AGENTS.replace('{ adapter: codex, command: [codex, exec, "{prompt}"] }', '{ adapter: co, com }');
+    await connection.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: agents, languageId: 'yaml', version: 1, text: typing } });
+    const complete = async (line: number, character: number): Promise<CompletionItem[]> => {
+      const result = await connection.sendRequest(CompletionRequest.type, { textDocument: { uri: agents }, position: { line, character } });
+      return Array.isArray(result) ? result : (result?.items ?? []);
+    };
+    const adapters = await complete(3, 21);
+    assert.deepEqual(adapters.map((i) => i.label), ['claude', 'codex', 'generic']);
+    assert.deepEqual(adapters[1]?.textEdit, { range: rangeOf(3, 19, 3, 21), newText: 'codex' });
+    const keys = await complete(3, 26);
+    assert.deepEqual(keys.map((i) => i.label), ['command'], 'the adapter is there already');
+    assert.deepEqual(keys[0]?.textEdit, { range: rangeOf(3, 23, 3, 26), newText: 'command: ' });
+    const hover = async (line: number, character: number): Promise<string> => ((await connection.sendRequest(HoverRequest.type, { textDocument: { uri: agents }, position: { line, character } }))?.contents as MarkupContent | undefined)?.value ?? '';
+    assert.match(await hover(8, 8), /^\*\*budget_usd\*\*: number > 0\n\nThe most this agent run may spend, in US dollars/);
+    assert.match(await hover(1, 3), /^\*\*budget_usd\*\*: number > 0\n\nNo new agent task starts once the agents of the session have spent this much/);
+    assert.match(await hover(3, 12), /^\*\*adapter\*\*: claude \| codex \| generic\n/);
+    await connection.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri: agents } });
   });
 
   it('asks the client to watch milestone files and session state, within the workspace folder', () => {

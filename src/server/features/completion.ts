@@ -4,7 +4,7 @@ import { specAt, type FieldSpec } from '../../core/milestone/schema';
 import type { Analysis } from '../analysis';
 import { cursorContext, type KeyContext, type ValueContext } from './cursor';
 import { taskIdsInText } from './outline';
-import { codeBlock, fieldMarkdown, inlineCode, typeLabel } from './specText';
+import { codeBlock, fieldMarkdown, inlineCode, mappingOf, typeLabel } from './specText';
 import type { Entry } from './taskIndex';
 
 export interface CompletionOptions {
@@ -25,12 +25,19 @@ export function completionsAt(analysis: Analysis, offset: number, options: Compl
   return ctx.kind === 'key' ? keyItems(ctx, range, options) : valueItems(analysis, ctx, range);
 }
 
+/**
+ * Keys only an agent task understands: left out of a task that runs a shell command, where
+ * the validator would say `agent-only`.
+ */
+const AGENT_ONLY_KEYS: ReadonlySet<string> = new Set(['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']);
+
 function keyItems(ctx: KeyContext, range: Range, options: CompletionOptions): CompletionItem[] {
-  const spec = specAt(ctx.path);
-  if (spec?.type !== 'object') return [];
+  const spec = mappingOf(specAt(ctx.path));
+  if (!spec) return [];
   const required = new Set(spec.required ?? []);
+  const shellTask = ctx.path.length === 2 && ctx.path[0] === 'tasks' && ctx.present.includes('run');
   return Object.entries(spec.fields)
-    .filter(([name]) => !ctx.present.includes(name))
+    .filter(([name]) => !ctx.present.includes(name) && !(shellTask && AGENT_ONLY_KEYS.has(name)))
     .map(([name, field], i): CompletionItem => {
       const { newText, snippet } = keyInsertText(name, field, ctx, options.snippets === true);
       const item: CompletionItem = {

@@ -110,7 +110,8 @@ export function cursorContext(text: string, offset: number): CursorContext | und
   const end = wordEnd(lineStart + col);
   const span = { prefix: head.slice(tokenCol), start: lineStart + tokenCol, end, flow: false };
   const spec = specAt(parent.path);
-  if (spec?.type === 'object' || spec?.type === 'map') {
+  // A list or a mapping (an agent profile): no `- ` here, so a key of the mapping.
+  if (spec?.type === 'object' || spec?.type === 'map' || spec?.type === 'listOrObject') {
     lookAhead(parent);
     let after = end;
     while (isBlank(text[after])) after++;

@@ -4,7 +4,7 @@ import { specAt } from '../../core/milestone/schema';
 import type { Analysis } from '../analysis';
 import { cursorContext } from './cursor';
 import type { LatestRun, MilestoneRef } from './sessionInfo';
-import { codeBlock, fieldMarkdown, inlineCode } from './specText';
+import { codeBlock, fieldMarkdown, inlineCode, mappingOf, typeLabel } from './specText';
 import type { Entry } from './taskIndex';
 
 /** Where hovers find the latest session; `SessionInfo` in the server. */
@@ -35,9 +35,12 @@ export async function hoverAt(analysis: Analysis, offset: number, runs?: RunLook
   const word = document.getText().slice(ctx.start, ctx.end);
   const range = { start: document.positionAt(ctx.start), end: document.positionAt(ctx.end) };
   if (ctx.kind === 'key') {
-    const parent = specAt(ctx.path);
-    const field = parent?.type === 'object' ? parent.fields[word] : undefined;
-    if (!parent || parent.type !== 'object' || !field) return null;
+    const spec = specAt(ctx.path);
+    // The name of an agent profile of your own: what its value holds.
+    if (spec?.type === 'map' && spec.keys === 'profile') return { range, contents: { kind: MarkupKind.Markdown, value: `**${word}**: agent profile, ${typeLabel(spec.values)}\n\n${spec.values.doc}` } };
+    const parent = mappingOf(spec);
+    const field = parent?.fields[word];
+    if (!parent || !field) return null;
     return { range, contents: { kind: MarkupKind.Markdown, value: fieldMarkdown(word, field, parent.required?.includes(word) ?? false) } };
   }
   const spec = specAt(ctx.path);

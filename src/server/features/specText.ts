@@ -1,5 +1,15 @@
 import type { FieldSpec } from '../../core/milestone/schema';
 
+/**
+ * The mapping whose keys go where the spec is: an object's, or the mapping shape of a list
+ * or a mapping (`agents: { fast: { adapter, command } }`); undefined for anything else.
+ */
+export function mappingOf(spec: FieldSpec | undefined): (FieldSpec & { type: 'object' }) | undefined {
+  if (spec?.type === 'object') return spec;
+  if (spec?.type === 'listOrObject') return spec.object;
+  return undefined;
+}
+
 /** A short description of what a field holds, for completion details and hovers. */
 export function typeLabel(spec: FieldSpec): string {
   switch (spec.type) {

@@ -20,7 +20,7 @@ describe('server/completion', () => {
   describe('keys', () => {
     it('offers the keys of a task that it does not have yet, on an incomplete line, in schema order', () => {
       const items = complete(lines(...HEAD, '    dep|'));
-      assert.deepEqual(labels(items), ['title', 'description', 'run', 'depends_on', 'requires', 'cwd', 'env', 'timeout', 'retries', 'rollback', 'allow_risky', 'isolation', 'touches', 'setup', 'review']);
+      assert.deepEqual(labels(items), ['title', 'description', 'run', 'depends_on', 'requires', 'cwd', 'env', 'timeout', 'retries', 'rollback', 'allow_risky', 'isolation', 'touches', 'setup', 'review', 'budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']);
       const dep = items.find((i) => i.label === 'depends_on');
       assert.equal(dep?.kind, CompletionItemKind.Property);
       assert.equal(dep?.detail, 'list of id');
@@ -60,6 +60,31 @@ describe('server/completion', () => {
       assert.deepEqual(edit(items.find((i) => i.label === 'timeout')), { range: range(9, 4, 9, 11), newText: 'timeout' });
     });
 
+    it('leaves the keys only an agent task understands out of a task that runs a shell command', () => {
+      const shell = labels(complete(lines(...HEAD.slice(0, 6), '    |')));
+      assert.ok(shell.includes('agent') && shell.includes('timeout'), shell.join());
+      for (const k of ['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']) assert.ok(!shell.includes(k), k);
+      const budget = complete(lines(...HEAD, '    budg|')).find((i) => i.label === 'budget_usd');
+      assert.equal(budget?.detail, 'number > 0');
+      assert.match(doc(budget), /^\*\*budget_usd\*\*: number > 0\n\nThe most this agent run may spend, in US dollars/);
+    });
+
+    it('offers the keys of an agent profile written as a mapping, in a flow mapping or a block', () => {
+      const flow = complete(lines('id: demo', 'agents: { fast: { ad| } }', 'tasks: []'));
+      assert.deepEqual(labels(flow), ['adapter', 'command']);
+      assert.deepEqual(edit(flow[0]), { range: range(1, 18, 1, 20), newText: 'adapter: ' });
+      assert.equal(flow[0]?.detail, 'claude | codex | generic');
+      assert.equal(flow[1]?.detail, 'list of text (required)');
+      assert.deepEqual(labels(complete(lines('id: demo', 'agents: { fast: { adapter: claude, | } }', 'tasks: []'))), ['command']);
+      const block = complete(lines('id: demo', 'agents:', '  fast:', '    ad|', 'tasks: []'), { snippets: true, retrigger: true });
+      assert.deepEqual(labels(block), ['adapter', 'command']);
+      assert.deepEqual(edit(block[0]), { range: range(3, 4, 3, 6), newText: 'adapter: ' });
+      assert.deepEqual(block[0]?.command, { title: 'Suggest values', command: 'editor.action.triggerSuggest' }, 'its values are offered next');
+      assert.deepEqual(edit(block[1]), { range: range(3, 4, 3, 6), newText: 'command: [$0]' });
+      assert.deepEqual(labels(complete(lines('id: demo', 'agents:', '  fast:', '    command: [claude, -p, "{prompt}"]', '    |', 'tasks: []'))), ['adapter']);
+      assert.deepEqual(complete(lines('id: demo', 'agents:', '  fast:', '    - |', 'tasks: []')), [], 'an argument of a profile written as a list is free text');
+    });
+
     it('offers the keys of a flow mapping', () => {
       const items = complete('executors: { min: 1, m| }');
       assert.deepEqual(labels(items), ['max']);
@@ -77,6 +102,17 @@ describe('server/completion', () => {
       assert.deepEqual(edit(complete('type:|')[0]), { range: range(0, 5, 0, 5), newText: ' development' });
       assert.deepEqual(labels(complete(lines('id: x', 'git:', '  auto_commit: |'))), ['task', 'threshold', 'off']);
       assert.deepEqual(labels(complete(lines(...HEAD, '    allow_risky: |'))), ['true', 'false']);
+      assert.deepEqual(labels(complete(lines(...HEAD, '    on_resume: |'))), ['continue', 'restart']);
+      assert.deepEqual(labels(complete(lines(...HEAD, '    expect_changes: |'))), ['true', 'false']);
+    });
+
+    it('offers the adapters of an agent profile, with what each shows', () => {
+      const flow = complete(lines('id: demo', 'agents: { fast: { adapter: c| } }', 'tasks: []'));
+      assert.deepEqual(labels(flow), ['claude', 'codex', 'generic']);
+      assert.match(doc(flow[0]), /^Claude Code: runs it with `--output-format stream-json`/);
+      assert.deepEqual(edit(flow[1]), { range: range(1, 27, 1, 28), newText: 'codex' });
+      const block = complete(lines('id: demo', 'agents:', '  fast:', '    adapter:|', '    command: [codex, exec, "{prompt}"]', 'tasks: []'));
+      assert.deepEqual(edit(block[2]), { range: range(3, 12, 3, 12), newText: ' generic' });
     });
 
     it('offers task ids inside depends_on, leaving out the task itself and the ids already listed', () => {

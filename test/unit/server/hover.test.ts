@@ -4,7 +4,7 @@ import type { Hover, MarkupContent } from 'vscode-languageserver';
 import { hoverAt } from '../../../src/server/features/hover';
 import { SessionInfo } from '../../../src/server/features/sessionInfo';
 import { range, TempDirs } from '../helpers';
-import { lines, ran, textAnalysis, writeSession } from './support';
+import { cursor, lines, ran, textAnalysis, writeSession } from './support';
 
 const MILESTONE = lines(
   'id: demo',
@@ -94,6 +94,23 @@ describe('server/hover', () => {
     const value = await hover(1, 8);
     assert.deepEqual(value?.range, range(1, 6, 1, 12));
     assert.equal(text(value), '`custom`: Only the agents the file asks for (executors, and gates or git when configured).');
+  });
+
+  it('documents the agent fields, the milestone\'s budget and an agent profile written as a mapping', async () => {
+    const at = async (marked: string): Promise<string> => {
+      const { text: t, offset } = cursor(marked);
+      return text(await hoverAt(textAnalysis(t, path.join(ws, '.milestones', 'demo.yaml')), offset));
+    };
+    const agentFile = (...l: string[]): string => lines('id: demo', 'budget_usd: 5', 'agents:', '  fast:', '    adapter: codex', '    command: [codex, exec, "{prompt}"]', 'tasks:', '  - id: a', '    agent: fast', ...l);
+    assert.equal(await at(agentFile('    budget_u|sd: 0.5')), "**budget_usd**: number > 0\n\nThe most this agent run may spend, in US dollars (Claude Code's `--max-budget-usd`); over it, the task fails saying so.");
+    assert.match(await at(agentFile('    allowed_to|ols: [Write]')), /^\*\*allowed_tools\*\*: list of text\n\nTools the agent may use without asking/);
+    assert.match(await at(agentFile('    on_resume: rest|art')), /^`restart`: Start the agent afresh/);
+    assert.match(await at(agentFile().replace('budget_usd', 'budg|et_usd')), /^\*\*budget_usd\*\*: number > 0\n\nNo new agent task starts once the agents of the session have spent this much/);
+    assert.match(await at(agentFile().replace('  fast:', '  fa|st:')), /^\*\*fast\*\*: agent profile, list of text, or mapping\n\nArgument vector/);
+    assert.match(await at(agentFile().replace('adapter: codex', 'adap|ter: codex')), /^\*\*adapter\*\*: claude \| codex \| generic\n\nHow the engine reads the agent's output.*\n\n- `claude`: Claude Code/s);
+    assert.match(await at(agentFile().replace('adapter: codex', 'adapter: cod|ex')), /^`codex`: Codex \(`codex exec --json`\)/);
+    assert.match(await at(lines('id: demo', 'agents: { fast: { command: [x], adap|ter: claude } }', 'tasks: []')), /^\*\*adapter\*\*: claude \| codex \| generic/);
+    assert.match(await at(agentFile().replace('command: [', 'comm|and: [')), /^\*\*command\*\* \(required\): list of text\n\nArgument vector/);
   });
 
   it('has nothing to say elsewhere', async () => {
