@@ -1,10 +1,12 @@
 import * as path from 'node:path';
 import { formatDuration } from '../core/duration';
+import type { AdapterKind } from '../core/milestone/model';
 import type { JournalEvent, MergeResolution } from '../core/session/events';
 import { countTasks, type SessionState, type TaskState } from '../core/session/state';
+import { agentLimitText, agentNowText, denialText, quotaText, retryText, spendText, tokensText, usdText } from '../shared/agentPresentation';
 import { completedPercent } from '../shared/presentation';
 import { awaitingLines, integrateOffer } from './nextSteps';
-import { branchContents, changesText, filesText, printable, withoutEscapes } from './text';
+import { agentText, branchContents, changesText, filesText, printable } from './text';
 
 const useColor = (stream: NodeJS.WriteStream): boolean => stream.isTTY === true && !process.env.NO_COLOR;
 
@@ -38,8 +40,20 @@ const RESOLUTION_TEXT: Record<MergeResolution, (t: TaskState | undefined) => str
   reject: () => 'rejected: its result is not merged',
 };
 
-/** Events that matter in a log but would only scroll a terminal's live view. */
-const PLAIN_ONLY: ReadonlySet<JournalEvent['type']> = new Set(['worktree_created', 'worktree_removed']);
+/**
+ * Events that matter in a log but would only scroll a terminal's live view: there, what an
+ * agent does shows on its task's line instead.
+ */
+const PLAIN_ONLY: ReadonlySet<JournalEvent['type']> = new Set(['worktree_created', 'worktree_removed', 'agent_session', 'agent_init', 'agent_activity', 'agent_retry']);
+
+/** The coding agent an adapter reads, by name. */
+export const AGENT_NAMES: Readonly<Record<AdapterKind, string>> = { claude: 'Claude Code', codex: 'Codex', generic: 'the agent' };
+
+/** `$0.5000`: what the task's agent has cost, when it said. */
+function taskCost(t: TaskState | undefined): string {
+  const cost = t?.agentRun?.costUsd;
+  return cost === null || cost === undefined ? '' : usdText(cost);
+}
 
 /** One line for the events a person watching a run wants to see; undefined for the rest. */
 export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): string | undefined {
@@ -53,10 +67,35 @@ export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): str
         : c.bold('▶ resumed');
     case 'task_started':
       return c.dim(`  … ${e.data.task} started on ${e.data.agent}${e.data.attempt > 1 ? ` (attempt ${e.data.attempt})` : ''}`);
-    case 'task_completed':
-      return `${c.green('✓')} ${e.data.task} ${c.dim(`${title(e.data.task)} · ${formatDuration(e.data.duration_ms)}`)}`;
-    case 'task_failed':
-      return `${c.red('✗')} ${e.data.task} ${c.red(printable(e.data.message))}${e.data.final ? '' : c.yellow(' · will retry')}`;
+    case 'task_completed': {
+      const cost = taskCost(s.tasks.get(e.data.task));
+      return `${c.green('✓')} ${e.data.task} ${c.dim(`${title(e.data.task)} · ${formatDuration(e.data.duration_ms)}${cost ? ` · ${cost}` : ''}`)}`;
+    }
+    case 'task_failed': {
+      // The message says why (`budget exceeded: spent $0.52 of $0.50`, `verify failed ...`); the cost is said once.
+      const cost = e.data.reason === 'budget' ? '' : taskCost(s.tasks.get(e.data.task));
+      return `${c.red('✗')} ${e.data.task} ${c.red(printable(e.data.message))}${cost ? c.dim(` · ${cost}`) : ''}${e.data.final ? '' : c.yellow(' · will retry')}`;
+    }
+    case 'task_waiting_quota':
+      return c.yellow(`◷ ${e.data.task} ${quotaText(new Date(Date.parse(e.timestamp) + e.data.delay_ms).toISOString(), Date.parse(e.timestamp))}: ${printable(e.data.message)}`);
+    case 'agent_limit_changed':
+      return e.data.limit === null ? c.dim(`  agents: no limit on agent tasks at once any more (${printable(e.data.reason)})`) : c.yellow(`! agents: ${agentLimitText(e.data.limit)}: ${printable(e.data.reason)}`);
+    case 'agent_session': {
+      const d = e.data;
+      const conversation = d.session_id ? ` ${d.continued ? 'continues' : 'starts'} conversation ${agentText(d.session_id)}` : ' starts';
+      return c.dim(`  … ${d.task}: ${AGENT_NAMES[d.adapter]}${conversation}${d.note ? ` (${agentText(d.note)})` : ''}`);
+    }
+    case 'agent_init':
+      return c.dim(`  … ${e.data.task}: model ${agentText(e.data.model ?? 'not named')}`);
+    case 'agent_activity':
+      return c.dim(`  … ${e.data.task}: ${agentText(e.data.action)}`);
+    case 'agent_retry': {
+      const d = e.data;
+      const retry = { attempt: d.attempt, max: d.max_retries, delayMs: d.delay_ms, status: d.status, error: d.error, at: e.timestamp };
+      return c.yellow(`↻ ${d.task}: ${retryText(retry, Date.parse(e.timestamp))}${d.error ? ` (${agentText(d.error)})` : ''}`);
+    }
+    case 'agent_result':
+      return agentResultLine(e.data, s, c);
     case 'task_retrying':
       return c.yellow(`↻ ${e.data.task} retrying in ${formatDuration(e.data.delay_ms)} (attempt ${e.data.attempt})`);
     case 'task_skipped':
@@ -123,6 +162,18 @@ export function describeEvent(e: JournalEvent, c: Palette, s: SessionState): str
   }
 }
 
+/** How an agent's run ended; a warning when it was refused permissions (they need the user: `allowed_tools`). */
+function agentResultLine(d: Extract<JournalEvent, { type: 'agent_result' }>['data'], s: SessionState, c: Palette): string {
+  const name = AGENT_NAMES[s.tasks.get(d.task)?.agentRun?.adapter ?? 'generic'];
+  const facts = [agentText(d.subtype), d.turns !== null ? `${d.turns} turn${d.turns === 1 ? '' : 's'}` : '', usdText(d.cost_usd)].filter(Boolean).join(' · ');
+  if (!d.denials.length) return c.dim(`  … ${d.task}: ${name} ended: ${facts}`);
+  const refused = d.denials.map((x) => agentText(denialText(x))).join(', ');
+  return c.yellow(`! ${d.task}: ${name} ended (${facts}), refused ${refused} — allow with allowed_tools, or change the prompt`);
+}
+
+/** In the live view, an agent's result says something of its own only when it was refused something: its cost shows when its task ends. */
+const quietInLiveView = (e: JournalEvent): boolean => PLAIN_ONLY.has(e.type) || (e.type === 'agent_result' && e.data.denials.length === 0);
+
 /**
  * The terminal view: finished things scroll by as lines, and below them a live block with
  * the overall bar and one line per running task, redrawn in place.
@@ -148,7 +199,7 @@ export class LiveView {
   event(e: JournalEvent): void {
     if (e.type === 'progress') this.progressAt = Date.now();
     const line = describeEvent(e, this.c, this.state);
-    if (e.type === 'task_started' || PLAIN_ONLY.has(e.type)) return this.schedule();
+    if (e.type === 'task_started' || quietInLiveView(e)) return this.schedule();
     if (line) this.print(line);
     else this.schedule();
   }
@@ -197,19 +248,26 @@ export class LiveView {
     const needsMerge = tasks.filter((t) => t.status === 'needs_merge');
     const inReview = tasks.filter((t) => t.status === 'in_review');
     const waiting = `${needsMerge.length ? this.c.red(` · ${needsMerge.length} need${needsMerge.length === 1 ? 's' : ''} merge`) : ''}${inReview.length ? this.c.cyan(` · ${inReview.length} in review`) : ''}`;
-    const lines = [`${progressBar(finished / counts.total, width)} ${counts.completed}/${counts.total} completed · ${completedPercent(counts)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${notRun ? ` · ${notRun} not run` : ''}${waiting}${eta}`];
+    const quota = tasks.filter((t) => t.status === 'waiting_quota');
+    const spent = spendText(s);
+    const agents = `${quota.length ? this.c.yellow(` · ${quota.length} waiting for quota`) : ''}${spent ? ` · ${spent}` : ''}`;
+    const lines = [`${progressBar(finished / counts.total, width)} ${counts.completed}/${counts.total} completed · ${completedPercent(counts)}%${counts.failed ? this.c.red(` · ${counts.failed} failed`) : ''}${notRun ? ` · ${notRun} not run` : ''}${waiting}${agents}${eta}`];
     const cols = this.out.columns || 100;
     // Only the free text at the end is shortened, by its visible length, so a line never wraps.
     const fit = (text: string, used: number): string => {
       const room = Math.max(0, cols - used);
       return text.length > room ? `${text.slice(0, Math.max(0, room - 1))}…` : text;
     };
+    const now = Date.now();
     for (const t of tasks) {
       if (t.status !== 'running') continue;
-      const elapsed = t.startedAt ? formatDuration(Date.now() - Date.parse(t.startedAt)) : '';
-      const shown = fit(printable(withoutEscapes(this.lastLine.get(t.id) ?? '')), t.id.length + elapsed.length + 8);
-      lines.push(`  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${this.c.dim(shown)}`);
+      const elapsed = t.startedAt ? formatDuration(now - Date.parse(t.startedAt)) : '';
+      // An agent's current action (or its API retry) says more than its last line of output.
+      const doing = t.agentRun ? agentNowText(t, now) : null;
+      const shown = fit(agentText(doing ?? this.lastLine.get(t.id) ?? ''), t.id.length + elapsed.length + 8);
+      lines.push(`  ${this.c.cyan('▸')} ${t.id} ${this.c.dim(elapsed)} ${t.agentRun?.retry ? this.c.yellow(shown) : this.c.dim(shown)}`);
     }
+    for (const t of quota) lines.push(`  ${this.c.yellow('◷')} ${t.id} ${this.c.yellow(fit(agentNowText(t, now) ?? '', t.id.length + 6))}`);
     // The tasks that wait for the user stay in view until the run ends: nothing else will bring them back.
     for (const t of needsMerge) {
       lines.push(`  ${this.c.red('⚠')} ${t.id} ${this.c.red('needs merge')} ${this.c.dim(fit(filesText(t.merge?.files ?? []), t.id.length + 18))}`);
@@ -274,6 +332,8 @@ export function summaryLines(s: SessionState, c: Palette, workspace: string): st
   const lines = [head, `  session state: ${rel(dir)}`, `  task logs:     ${rel(path.join(dir, 'logs'))}`];
   const contents = branchContents(s);
   if (s.branch) lines.push(`  git branch:    ${printable(s.branch)}${contents.length ? ` (${contents.join(', ')})` : ''}`);
+  const spent = spendText(s);
+  if (spent) lines.push(`  agents spent:  ${spent}${s.agentTotals.costUnknown && spent !== 'cost unknown' ? ' (not every agent reports its cost)' : ''} · tokens: ${tokensText(s.agentTotals.tokens)}`);
   const awaiting = awaitingLines(s, c, workspace);
   // Resolving a task resumes the session: a plain resume would stop at the same place.
   if (s.status === 'failed' || (s.status === 'interrupted' && !awaiting.length)) lines.push(`  resume with:   milestone-agents resume ${s.id}${workspace !== process.cwd() ? ` --cwd ${rel(workspace)}` : ''}`);

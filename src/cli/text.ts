@@ -35,6 +35,13 @@ export function withoutEscapes(line: string): string {
   return line.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '');
 }
 
+/**
+ * Text a coding agent sent (its actions, errors, model, the commands it was refused): its
+ * terminal sequences dropped, as a task's output, and the rest made harmless by `printable`.
+ */
+export function agentText(text: string): string {
+  return printable(withoutEscapes(text));
+}
 
 /**
  * What the milestone branch holds: the git agent's commits, and with worktrees the task

@@ -4,6 +4,7 @@ import { statusLines } from '../../src/cli/statusText';
 import { printable, withoutEscapes } from '../../src/cli/text';
 import type { JournalEvent, TaskSummary } from '../../src/core/session/events';
 import { applyEvent, emptySessionState, replay, type SessionState } from '../../src/core/session/state';
+import { AGENT_SESSION, agentsRun, agentsStarted } from './agentRunFixture';
 import { EventFactory } from './helpers';
 
 const SESSION = 'demo-20250101-100000-abcd';
@@ -184,5 +185,115 @@ describe('CLI rendering of worktrees and merges', () => {
     assert.match(text, /milestone-agents resolve beta --by-hand/);
     const live = statusLines({ state, live: true, torn: undefined, workspace: process.cwd() }, plain).join('\n');
     assert.doesNotMatch(live, /milestone-agents resolve/, 'the process that runs it resolves it');
+  });
+});
+
+/** The lines a log of the run gets, one per event, with the state as it was at each. */
+function logged(events: readonly JournalEvent[]): string {
+  const out = new FakeTerminal(false);
+  const state = emptySessionState(AGENT_SESSION);
+  const view = new PlainView(out as unknown as NodeJS.WriteStream, state);
+  for (const e of events) {
+    applyEvent(state, e);
+    view.event(e);
+  }
+  return out.raw;
+}
+
+describe('CLI rendering of coding agents', () => {
+  it('logs each agent event in one line: its conversation, model, actions, API retries and result', () => {
+    const text = logged(agentsRun());
+    const lines = text.split('\n').map((l) => l.replace(/^\[ *[^\]]*\] /, ''));
+    for (const line of [
+      'login: Claude Code starts conversation sess-login',
+      'login: model claude-sonnet-4-5',
+      'login: Write src/login.ts',
+      '↻ login: rate limited, retry 3/10 in 2.3s (rate_limit)',
+      'login: Bash: npm test',
+      '✓ login Task login · 1.0s · $0.5000',
+      'deploy: Claude Code ended: error_max_budget_usd · 3 turns · $1.25',
+      '✗ deploy Claude Code spent $1.25, over its budget of $1.00',
+      '! agents: 1 agent task at once (lowered after a rate limit): rate limited',
+      'docs: Codex starts',
+      'docs: Codex ended: error · cost unknown',
+      '◷ docs waiting for quota, next try in 1m: Codex was rate limited: it runs again in 1m',
+    ]) {
+      assert.ok(lines.some((l) => l === line || l === `… ${line}`), `${line}\n--- in ---\n${text}`);
+    }
+    assert.match(text, /\] ! login: Claude Code ended \(success · 7 turns · \$0\.5000\), refused Bash: git push origin main, Write: \/etc\/hosts — allow with allowed_tools, or change the prompt\n/);
+    assert.equal(text.split('\n').filter((l) => /login: (Write|Bash: npm)/.test(l)).length, 2, 'one line per sampled action');
+  });
+
+  it('never lets what an agent says drive the terminal: its actions, errors and denials are escaped', () => {
+    const f = new EventFactory(AGENT_SESSION);
+    const events = [
+      ...agentsStarted(f),
+      f.make('agent_retry', { task: 'login', attempt: 1, max_retries: 10, delay_ms: 100, status: null, error: 'boom\x1b]0;owned\x07' }),
+      f.make('agent_result', { task: 'login', attempt: 1, session_id: 's\x1b[1m', subtype: 'success\r', is_error: false, turns: 1, cost_usd: 0.01, tokens: null, denials: [{ tool: 'Bash', target: 'rm -rf /\x1b[2K' }], api_status: null }),
+      f.make('task_waiting_quota', { task: 'docs', attempt: 1, delay_ms: 1000, message: 'wait\nfake line' }),
+    ];
+    const text = logged(events);
+    assert.ok(![...text].some((ch) => ch.charCodeAt(0) < 0x20 && ch !== '\n'), JSON.stringify(text));
+    assert.equal(text.split('\n').length, text.split('\n').filter((l) => l === '' || l.startsWith('[')).length, 'every line is one of ours');
+    assert.match(text, /deploy: Bash: npm run deploy\n/, 'a terminal sequence is dropped, as from a task\'s output');
+    assert.match(text, /login: API error, retry 1\/10 in 100ms \(boom\)\n/);
+    assert.match(text, /ended \(success\\r · 1 turn · \$0\.0100\), refused Bash: rm -rf \/ — allow/);
+    assert.match(text, /waiting for quota, next try in 1\.0s: wait\\nfake line\n/);
+  });
+
+  it('the live view shows what each running agent does, its API retry, the tasks waiting for quota and what the agents spent', () => {
+    const term = new FakeTerminal();
+    const s = emptySessionState(AGENT_SESSION);
+    const view = new LiveView(term as unknown as NodeJS.WriteStream, s);
+    const f = new EventFactory(AGENT_SESSION, Date.now());
+    const started = agentsStarted(f);
+    try {
+      for (const e of started.slice(0, -1)) {
+        applyEvent(s, e);
+        view.event(e);
+      }
+      view.print('-- before the retry --');
+      const retry = started[started.length - 1]!;
+      applyEvent(s, retry);
+      view.event(retry);
+      view.print('-- after the retry --');
+      for (const e of agentsRun(new EventFactory(AGENT_SESSION, Date.now())).slice(started.length)) {
+        applyEvent(s, e);
+        view.event(e);
+      }
+      view.print('-- at the end --');
+    } finally {
+      view.close();
+    }
+    const [beforeRetry, afterRetry, atEnd] = term.text.split(/-- [a-z ]+ --\n/).slice(1);
+    assert.match(beforeRetry!, /▸ login \S+ Write src\/login\.ts\n/);
+    assert.match(beforeRetry!, /▸ deploy \S+ Bash: npm run deploy\n/);
+    assert.match(afterRetry!, /▸ login \S+ rate limited, retry 3\/10/);
+    assert.doesNotMatch(term.text, /login: Write src|login: model|starts conversation/, 'agent activity updates the task line; it does not scroll');
+    assert.match(term.text, /! login: Claude Code ended \(success · 7 turns · \$0\.5000\), refused Bash: git push origin main/);
+    assert.match(term.text, /✗ deploy Claude Code spent \$1\.25, over its budget/);
+    assert.match(atEnd!, /1\/4 completed · 25% · 1 failed · 1 waiting for quota · ≥ \$1\.75/);
+    assert.match(atEnd!, /◷ docs waiting for quota, next try/);
+  });
+
+  it('at the end, says what the agents spent', () => {
+    const lines = summaryLines(replay(AGENT_SESSION, agentsRun()), plain, process.cwd()).join('\n');
+    assert.match(lines, /agents spent: {2}≥ \$1\.75 \(not every agent reports its cost\) · tokens: 3,600 in · 1,020 out · 15,000 cache read · 2,400 cache written$/m);
+    const none = summaryLines(replay(SESSION, conflictRun()), plain, process.cwd()).join('\n');
+    assert.doesNotMatch(none, /agents spent/, 'no agent reported anything');
+  });
+
+  it('status lists each agent task with its agent, cost and refusals, the tasks waiting for quota, and the total', () => {
+    const state = replay(AGENT_SESSION, agentsRun());
+    const text = statusLines({ state, live: false, torn: undefined, workspace: process.cwd() }, plain).join('\n');
+    assert.match(text, /✓ login +completed +1\.0s\n +agent: Claude Code · claude-sonnet-4-5 · 7 turns · \$0\.5000\n +refused Bash: git push origin main — allow it with allowed_tools\n +refused Write: \/etc\/hosts/);
+    assert.match(text, /✗ deploy +failed +1\.0s · Claude Code spent \$1\.25, over its budget of \$1\.00\n +agent: Claude Code · 3 turns · \$1\.25\n/);
+    assert.match(text, /◷ docs +waiting_quota +Codex was rate limited: it runs again in 1m\n +agent: Codex · cost unknown\n/);
+    assert.doesNotMatch(text, /now:/, 'nobody runs the session: nothing goes on now');
+    assert.match(text, /agents spent: ≥ \$1\.75 · tokens: 3,600 in .* · 1 agent task at once \(lowered after a rate limit\)$/m);
+    const running = replay(AGENT_SESSION, agentsStarted());
+    const live = statusLines({ state: running, live: true, torn: undefined, workspace: process.cwd() }, plain).join('\n');
+    assert.match(live, /▸ login +running +\n +agent: Claude Code · claude-sonnet-4-5\n +now: rate limited, retry 3\/10\n/);
+    assert.doesNotMatch(live, /agents spent/, 'no agent has reported a cost yet');
   });
 });
