@@ -8,7 +8,7 @@ import { EventFactory } from './helpers';
 const SESSION = 'sched-20250101-100000-abcd';
 
 function plan(tasks: PlannedTask[], extra: Partial<SchedulePlan> = {}): SchedulePlan {
-  return { tasks, gates: [], priority: new Map(tasks.map((t) => [t.id, 1])), onFailure: 'continue', retryBaseMs: 100, ...extra };
+  return { tasks, gates: [], priority: new Map(tasks.map((t) => [t.id, 1])), onFailure: 'continue', retryBaseMs: 100, quotaBaseMs: 1000, ...extra };
 }
 
 const t = (id: string, dependsOn: string[] = [], retries = 0): PlannedTask => ({ id, dependsOn, retries });
@@ -91,6 +91,32 @@ describe('coordinator/scheduler', () => {
       const v = s.verdict();
       assert.equal(v.kind, 'done');
       assert.ok(v.kind === 'done' && !v.outcome.ok && v.outcome.reason === 'task flaky failed');
+    });
+
+    it('an agent out of quota waits, not fails: dependents wait, no retry is spent, the wait doubles, and it runs again', () => {
+      const s = new Scheduler(plan([t('agent'), t('after', ['agent'])], { onFailure: 'stop' }));
+      s.begin();
+      s.take();
+      const first = s.exited(exit('agent', 'quota', 1));
+      assert.deepEqual(types(first), ['task_waiting_quota:agent', 'wake:agent']);
+      assert.deepEqual(first[1], { kind: 'wake', task: 'agent', afterMs: 1000 });
+      assert.equal(s.statusOf('agent'), 'waiting_quota');
+      assert.equal(s.statusOf('after'), 'pending', 'not skipped');
+      assert.equal(s.verdict().kind, 'busy', 'a task waiting for quota keeps the session open');
+      assert.deepEqual(types(s.retryDue('agent')), ['task_queued:agent']);
+      assert.deepEqual(s.take(), { task: 'agent', attempt: 2 });
+      assert.deepEqual(s.exited(exit('agent', 'quota', 2)).find((d) => d.kind === 'wake'), { kind: 'wake', task: 'agent', afterMs: 2000 });
+      s.retryDue('agent');
+      s.take();
+      assert.deepEqual(types(complete(s, 'agent')), ['task_completed:agent', 'task_queued:after']);
+    });
+
+    it('an agent out of quota while the session stops waits for the resume (no wake)', () => {
+      const s = new Scheduler(plan([t('agent')]));
+      s.begin();
+      s.take();
+      s.stop();
+      assert.deepEqual(types(s.exited(exit('agent', 'quota', 1))), ['task_waiting_quota:agent']);
     });
 
     it('on_failure: stop skips what waits, cancels what runs, and starts no gate', () => {
@@ -230,7 +256,7 @@ describe('coordinator/scheduler', () => {
         const tasks = ids.map((id, i) => ({ id, dependsOn: [...deps[i]!], retries: r.retries[i]! }));
         const gates: PlannedGate[] = r.gates.map((g, i) => ({ id: `g${i}`, after: [...new Set(g.after.map((a) => ids[a % r.n]!))] }));
         return {
-          p: { tasks, gates, priority: new Map(ids.map((id, i) => [id, r.n - i])), onFailure: r.onFailure, retryBaseMs: 10 },
+          p: { tasks, gates, priority: new Map(ids.map((id, i) => [id, r.n - i])), onFailure: r.onFailure, retryBaseMs: 10, quotaBaseMs: 10 },
           executors: r.executors,
           outcomes: new Map(ids.map((id, i) => [id, r.attempts[i]!])),
           gateOutcomes: new Map(r.gates.map((g, i) => [`g${i}`, g.passes])),

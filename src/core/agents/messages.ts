@@ -6,7 +6,7 @@ import type { AgentSignal } from './adapters/signals';
 import type { ProcessSpec } from '../process/processSpec';
 import type { CloseResult, MergeResult } from '../git/worktrees';
 
-export type { ProcessSpec } from '../process/processSpec';
+export type { AgentRunSpec, ProcessSpec } from '../process/processSpec';
 
 /** The session an agent works for: where it lives, and its milestone. */
 export interface AgentSession {

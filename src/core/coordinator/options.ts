@@ -39,6 +39,8 @@ export interface CoordinatorOptions {
   heartbeatMs?: number;
   unresponsiveAfterMs?: number;
   retryBaseMs?: number;
+  /** The first wait of an agent task that ran out of API quota (default 30 s; doubled each time). */
+  quotaRetryMs?: number;
   graceMs?: number;
   idleExecutorMs?: number;
   resourceCeiling?: number;

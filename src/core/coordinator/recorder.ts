@@ -32,6 +32,16 @@ export class Recorder {
 
   /** Records an event; undefined once the journal is sealed. */
   record<K extends EventType>(type: K, data: EventData[K]): JournalEventOf<K> | undefined {
+    return this.append(type, data)?.event;
+  }
+
+  /** Records an event and resolves once it is on disk: true, or false if it never will be. */
+  recordDurably<K extends EventType>(type: K, data: EventData[K]): Promise<boolean> {
+    const appended = this.append(type, data);
+    return appended ? appended.durable.then(() => true, () => false) : Promise.resolve(false);
+  }
+
+  private append<K extends EventType>(type: K, data: EventData[K]): { event: JournalEventOf<K>; durable: Promise<unknown> } | undefined {
     if (this.sealedBy !== undefined || this.journal.failed) return undefined;
     const { event, durable } = this.journal.append(type, data);
     if (TERMINAL_EVENTS.has(type)) this.sealedBy = `the ${type} event`;
@@ -43,7 +53,7 @@ export class Recorder {
       (done) => this.fanOut(done as JournalEvent),
       () => undefined, // reported once, through the journal's onFailure
     );
-    return event;
+    return { event, durable };
   }
 
   recordDraft(draft: EventDraft): JournalEvent | undefined {

@@ -39,6 +39,8 @@ export interface SchedulePlan {
   onFailure: FailurePolicy;
   /** The first retry waits this long; each further one twice as long, up to a minute. */
   retryBaseMs: number;
+  /** The first wait of a task that ran out of API quota; doubled each time, up to 10 minutes. */
+  quotaBaseMs: number;
 }
 
 export type Decision =
@@ -79,15 +81,17 @@ export interface Outcome {
 export type Verdict = { kind: 'busy'; decisions: Decision[] } | { kind: 'done'; decisions: Decision[]; outcome: Outcome } | { kind: 'blocked'; decisions: Decision[]; tasks: string[] };
 
 const MAX_RETRY_DELAY_MS = 60_000;
+const MAX_QUOTA_DELAY_MS = 10 * 60_000;
 
 /** The plan of a milestone: its graph, its gates, and its tasks ranked by their remaining path, in time where known. */
-export function schedulePlan(milestone: Milestone, estimates: ReadonlyMap<string, number>, options: { failFast?: boolean; retryBaseMs?: number }): SchedulePlan {
+export function schedulePlan(milestone: Milestone, estimates: ReadonlyMap<string, number>, options: { failFast?: boolean; retryBaseMs?: number; quotaRetryMs?: number }): SchedulePlan {
   return {
     tasks: milestone.tasks,
     gates: milestone.quality,
     priority: criticalPathLengths(buildGraph(milestone.tasks), durationWeights(estimates)),
     onFailure: options.failFast ? 'stop' : milestone.onFailure,
     retryBaseMs: options.retryBaseMs ?? 1000,
+    quotaBaseMs: options.quotaRetryMs ?? 30_000,
   };
 }
 
@@ -99,6 +103,8 @@ export class Scheduler {
   private readonly counts = new Map<TaskStatus, number>();
   private readonly attempts = new Map<string, number>();
   private readonly failures = new Map<string, number>();
+  /** Times each task ran out of quota in a row: its next wait doubles. */
+  private readonly quotaWaits = new Map<string, number>();
   /** Unfinished dependencies of each task; a completed one counts until it is released. */
   private readonly remaining = new Map<string, number>();
   private readonly queue = new ReadyQueue();
@@ -265,7 +271,19 @@ export class Scheduler {
     if (exit.outcome === 'completed') {
       this.setStatus(task, 'completed');
       this.held.add(task);
+      this.quotaWaits.delete(task);
       out.push(record({ type: 'task_completed', data: { task, agent: exit.agent, attempt: exit.attempt, duration_ms: exit.durationMs } }));
+      return out;
+    }
+    if (exit.outcome === 'quota') {
+      // Not a failure: the task runs again later (a stopping session's, on resume), and its dependents wait for it.
+      this.held.delete(task);
+      const waits = (this.quotaWaits.get(task) ?? 0) + 1;
+      this.quotaWaits.set(task, waits);
+      const delay = Math.min(MAX_QUOTA_DELAY_MS, this.plan.quotaBaseMs * 2 ** (waits - 1));
+      this.setStatus(task, 'waiting_quota');
+      out.push(record({ type: 'task_waiting_quota', data: { task, attempt: exit.attempt, delay_ms: delay, message: exit.message } }));
+      if (!this.stopped) out.push({ kind: 'wake', task, afterMs: delay });
       return out;
     }
     if (exit.outcome === 'cancelled') {
@@ -337,7 +355,8 @@ export class Scheduler {
 
   /** A retry delay ran out. */
   retryDue(task: string): Decision[] {
-    if (this.status.get(task) !== 'retrying' || this.stopped) return [];
+    const s = this.status.get(task);
+    if ((s !== 'retrying' && s !== 'waiting_quota') || this.stopped) return [];
     const out: Decision[] = [];
     this.enqueue(task, out);
     return out;
@@ -399,7 +418,7 @@ export class Scheduler {
   /** Whether the milestone is over, with what is left to do first when it is not. */
   verdict(): Verdict {
     const out: Decision[] = [];
-    if (!this.begun || this.count('running') || this.count('retrying') || this.queue.size || this.gatesRunning.size) return { kind: 'busy', decisions: out };
+    if (!this.begun || this.count('running') || this.count('retrying') || this.count('waiting_quota') || this.queue.size || this.gatesRunning.size) return { kind: 'busy', decisions: out };
     if (this.held.size) {
       const waiting = [...this.held].filter((t) => AWAITING_USER_STATUSES.has(this.status.get(t)!));
       // A commit or a merge is under way: wait for it. Otherwise only the user can go on.
@@ -505,7 +524,7 @@ export class Scheduler {
       out.push(record({ type: 'task_skipped', data: { task: id, because: why, reason } }));
     }
     for (const [id, s] of this.status) {
-      if (s !== 'pending' && s !== 'retrying') continue;
+      if (s !== 'pending' && s !== 'retrying' && s !== 'waiting_quota') continue;
       this.setStatus(id, 'skipped');
       out.push(record({ type: 'task_skipped', data: { task: id, because: why, reason } }));
     }

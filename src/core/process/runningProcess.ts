@@ -35,10 +35,18 @@ export class RunningProcess {
   private killTimer: NodeJS.Timeout | undefined;
   private timeoutTimer: NodeJS.Timeout | undefined;
   private partial = '';
+  /** Standard output since its last newline, kept as chunks so a long line costs linear time. */
+  private stdoutTail: Buffer[] = [];
 
   constructor(
     readonly spec: ProcessSpec,
-    private readonly hooks: { onSpawn?: (pid: number) => void; onLine?: (line: string) => void } = {},
+    private readonly hooks: {
+      onSpawn?: (pid: number) => void;
+      /** The latest non-empty line of each chunk of output (a sample, for live views). */
+      onLine?: (line: string) => void;
+      /** Every complete line of standard output, in order (an agent's JSON stream). */
+      onStdoutLine?: (line: string) => void;
+    } = {},
   ) {
     this.done = this.start();
   }
@@ -74,6 +82,7 @@ export class RunningProcess {
       };
       child.stdout?.on('data', onData);
       child.stderr?.on('data', onData);
+      if (this.hooks.onStdoutLine) child.stdout?.on('data', (chunk: Buffer) => this.splitStdout(chunk));
       if (this.spec.timeoutMs !== undefined) {
         this.timeoutTimer = setTimeout(() => {
           this.timedOut = true;
@@ -95,6 +104,7 @@ export class RunningProcess {
       });
       child.once('close', () => {
         if (!exit) return;
+        this.flushStdout();
         const durationMs = Date.now() - started;
         const note = this.timedOut ? `timed out after ${this.spec.timeoutMs}ms` : this.cancelled ? 'cancelled' : exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
         log.write(`\n[milestone-agents] ${note} after ${durationMs}ms\n`);
@@ -116,6 +126,23 @@ export class RunningProcess {
       if (!isInside(root, real)) return `working directory ${this.spec.cwd} leads outside the workspace (to ${real}) through a symbolic link: refused`;
     }
     return undefined;
+  }
+
+  private splitStdout(chunk: Buffer): void {
+    let from = 0;
+    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, from)) {
+      this.stdoutTail.push(chunk.subarray(from, nl));
+      from = nl + 1;
+      this.flushStdout();
+    }
+    if (from < chunk.length) this.stdoutTail.push(chunk.subarray(from));
+  }
+
+  private flushStdout(): void {
+    if (this.stdoutTail.length === 0) return;
+    const line = Buffer.concat(this.stdoutTail).toString('utf8');
+    this.stdoutTail = [];
+    this.hooks.onStdoutLine?.(line);
   }
 
   private trackLine(text: string): void {
