@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { agentArgv, passesPrompt } from '../../milestone/profiles';
 import type { Adapter, AdapterRun } from './adapter';
+import { jsonEvent, num, obj, text, type Obj } from './jsonLines';
 import type { AgentSignal, Denial, StreamReader, TokenUsage } from './signals';
 
 /** Flags the adapter sets itself; a profile's own (with their values) are dropped. */
@@ -47,23 +48,12 @@ export const claudeAdapter: Adapter = {
   reader: () => new ClaudeStreamReader(),
 };
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 export class ClaudeStreamReader implements StreamReader {
   private cwd: string | null = null;
 
   line(raw: string): AgentSignal[] {
-    const trimmed = raw.trim();
-    if (!trimmed.startsWith('{')) return [];
-    let message: Obj | undefined;
-    try {
-      message = obj(JSON.parse(trimmed));
-    } catch {
-      return [];
-    }
+    const message = jsonEvent(raw);
     if (!message) return [];
     switch (message.type) {
       case 'system':

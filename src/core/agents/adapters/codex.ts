@@ -31,6 +31,7 @@
 // `turn.failed`) is the result.
 import { PROMPT_SLOT, agentArgv } from '../../milestone/profiles';
 import type { Adapter, AdapterRun } from './adapter';
+import { jsonEvent, num, obj, text, type Obj } from './jsonLines';
 import type { AgentSignal, Denial, StreamReader, TokenUsage } from './signals';
 
 const EXEC = new Set(['exec', 'e']);
@@ -67,10 +68,6 @@ export function codexArgv(profile: readonly string[], run: AdapterRun): string[]
   return agentArgv([program, ...args], run.prompt);
 }
 
-type Obj = Record<string, unknown>;
-const obj = (v: unknown): Obj | undefined => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : undefined);
-const text = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /** `Reconnecting... 2/5 (stream disconnected before completion: …)`: Codex retries the turn. */
 const RECONNECTING = /^Reconnecting\.\.\.\s*(\d+)\s*\/\s*(\d+)/;
@@ -100,14 +97,7 @@ export class CodexStreamReader implements StreamReader {
   private shown = new Set<string>();
 
   line(raw: string): AgentSignal[] {
-    const trimmed = raw.trim();
-    if (!trimmed.startsWith('{')) return [];
-    let event: Obj | undefined;
-    try {
-      event = obj(JSON.parse(trimmed));
-    } catch {
-      return [];
-    }
+    const event = jsonEvent(raw);
     if (!event) return [];
     switch (event.type) {
       case 'thread.started':
