@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
 import { replay } from '../../src/core/session/state';
-import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
-import { startFakeAnthropic, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { claudeEnv, type NetworkTrap } from '../support/claudeCode';
+import type { ConversationRequest, FakeAnthropic, Reply } from '../support/fakeAnthropic';
+import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
 import { cleanupTempDirs, git, journalOf, ofType, resume, runCli, start, tempDir, workspace } from './helpers';
 
 /**
@@ -15,31 +15,13 @@ import { cleanupTempDirs, git, journalOf, ofType, resume, runCli, start, tempDir
  */
 describe('agent tasks with the real Claude Code CLI', function () {
   this.timeout(180_000);
-  let cli: PreparedClaude;
+  const claude = useRealClaude();
   let fake: FakeAnthropic | undefined;
   let trap: NetworkTrap | undefined;
-
-  before(async function () {
-    this.timeout(10 * 60_000);
-    const { prepareClaude } = await import('../../scripts/claude/prepare.mjs');
-    cli = await prepareClaude({ log: (m) => process.stderr.write(`[prepare-claude] ${m}\n`) });
-  });
-
-  afterEach(async () => {
-    await fake?.close();
-    await trap?.close();
-    fake = undefined;
-    trap = undefined;
-  });
   after(cleanupTempDirs);
 
   const text = (r: Pick<ConversationRequest, 'body'> | { body: unknown }): string => JSON.stringify(r.body);
-  /** The folder the agent works in, as Claude Code tells the model in its system prompt. */
-  const cwdOf = (r: ConversationRequest): string => {
-    const m = /Primary working directory: ([^\s"\\]+)/.exec(text(r));
-    assert.ok(m, 'the system prompt names the working directory');
-    return m[1]!;
-  };
+  const cwdOf = workingDirectoryOf;
   const firstPrompt = (r: ConversationRequest): string => JSON.stringify(r.body.messages[0]?.content ?? '');
   /** "write <file> <text>" in the task's prompt: the model writes it, then ends its turn. */
   const writeAsked = (r: ConversationRequest): Reply => {
@@ -55,12 +37,11 @@ describe('agent tasks with the real Claude Code CLI', function () {
   };
 
   async function setUp(script: (r: ConversationRequest, turn: number) => Reply | Promise<Reply>, tasks: string, options: { head?: string; permission?: string; files?: Record<string, string> } = {}) {
-    fake = await startFakeAnthropic({ script });
-    trap = await startNetworkTrap();
+    ({ fake, trap } = await claude.serve(script));
     const home = await tempDir('ma-claude-home-');
     const worktreesDir = await tempDir('ma-wts-');
     const env = { ...claudeEnv(fake.url, home, { proxy: trap.url }), CLAUDE_CODE_MAX_RETRIES: '1' };
-    const command = JSON.stringify([cli.claude, '-p', '{prompt}', '--permission-mode', options.permission ?? 'bypassPermissions']);
+    const command = JSON.stringify([claude.cli.claude, '-p', '{prompt}', '--permission-mode', options.permission ?? 'bypassPermissions']);
     const w = await workspace(`id: agents
 ${options.head ?? ''}
 agents:
@@ -192,7 +173,7 @@ ${tasks}`, { ...(options.files ? { files: options.files } : {}) });
 `,
       { permission: 'default' },
     );
-    await fs.writeFile(wrapper, `#!/bin/sh\necho '{"type":"system","subtype":"init",'\necho 'plain text, not JSON'\necho '[1,2,3]'\nexec ${JSON.stringify(cli.claude)} "$@" --permission-mode bypassPermissions\n`, { mode: 0o755 });
+    await fs.writeFile(wrapper, `#!/bin/sh\necho '{"type":"system","subtype":"init",'\necho 'plain text, not JSON'\necho '[1,2,3]'\nexec ${JSON.stringify(claude.cli.claude)} "$@" --permission-mode bypassPermissions\n`, { mode: 0o755 });
     const text0 = await fs.readFile(w.file, 'utf8');
     await fs.writeFile(w.file, text0.replace('agents:\n', `agents:\n  noisy: { adapter: claude, command: [${JSON.stringify(wrapper)}, "-p", "{prompt}"] }\n`));
     const s = await start(w.file, { env, worktreesDir, executors: 4 });

@@ -1,8 +1,8 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
-import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
-import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
-import { startFakeAnthropic, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { claudeEnv } from '../support/claudeCode';
+import type { ConversationRequest, Reply } from '../support/fakeAnthropic';
+import { useRealClaude } from '../support/realClaude';
 import { cleanupTempDirs, git, ofType, resume, start, tempDir, workspace } from './helpers';
 
 /**
@@ -12,23 +12,7 @@ import { cleanupTempDirs, git, ofType, resume, start, tempDir, workspace } from 
  */
 describe('isolation with the real Claude Code CLI as the agent', function () {
   this.timeout(120_000);
-  let cli: PreparedClaude;
-  let fake: FakeAnthropic | undefined;
-  let trap: NetworkTrap | undefined;
-
-  before(async function () {
-    // A cold install downloads a ~400 MB binary from the npm registry.
-    this.timeout(10 * 60_000);
-    const { prepareClaude } = await import('../../scripts/claude/prepare.mjs');
-    cli = await prepareClaude({ log: (m) => process.stderr.write(`[prepare-claude] ${m}\n`) });
-  });
-
-  afterEach(async () => {
-    await fake?.close();
-    await trap?.close();
-    fake = undefined;
-    trap = undefined;
-  });
+  const real = useRealClaude();
   after(cleanupTempDirs);
 
   it("runs two agents in worktrees, records the conflict, and the agent resolves it when asked; the dependent then sees both sides", async () => {
@@ -54,11 +38,10 @@ describe('isolation with the real Claude Code CLI as the agent', function () {
       if (who === 'beta') await merged;
       return [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(folderOf(r), 'shared.txt'), content: `${who} line\n` } }];
     };
-    fake = await startFakeAnthropic({ script });
-    trap = await startNetworkTrap();
+    const { fake, trap } = await real.serve(script);
     const home = await tempDir('ma-claude-home-');
     const env = claudeEnv(fake.url, home, { proxy: trap.url });
-    const claude = JSON.stringify([cli.claude, '-p', '{prompt}', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions']);
+    const claude = JSON.stringify([real.cli.claude, '-p', '{prompt}', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'bypassPermissions']);
     const w = await workspace(`id: claude-merge
 agents:
   claude: ${claude}
