@@ -156,6 +156,15 @@ describe('milestone/validate', () => {
       assert.match(r.diagnostics[1]!.message, /^Agent profile "deaf" has no \{prompt\} argument/);
     });
 
+    it('warns where an agent field would do nothing: on a shell task, or a Claude Code option on another adapter', async () => {
+      const text = lines('id: only', 'tasks:', '  - { id: sh, run: make, verify: make test, budget_usd: 1 }', '  - { id: cx, agent: codex, prompt: go, allowed_tools: [Write], expect_changes: true }', '  - { id: cl, agent: claude, prompt: go, budget_usd: 1, allowed_tools: [Write] }');
+      const r = await validateMilestoneText(text, '/ws/only.yaml', { tools: false });
+      assert.deepEqual(codesAt(r.diagnostics), ['agent-only@2:33-2:42', 'agent-only@2:56-2:57', 'agent-only@3:55-3:62']);
+      assert.ok(r.diagnostics.every((d) => d.severity === 'warning'));
+      assert.equal(r.diagnostics[1]!.message, 'Task "sh" is not an agent task, so `budget_usd` does nothing: remove it, or give the task `agent:` and `prompt:`.');
+      assert.equal(r.diagnostics[2]!.message, '`allowed_tools` is passed on to Claude Code only; agent profile "codex" uses the codex adapter, which has no such option: remove it, or use a Claude Code profile.');
+    });
+
     describe('risky commands', () => {
       // Named like the fixture, inside a `.milestones` folder of the workspace /work/ws.
       const at = '/work/ws/.milestones/risky.yaml';
