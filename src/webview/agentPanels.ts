@@ -58,7 +58,11 @@ export function renderAgentRuns(m: DashboardModel, c: AgentPanelContext): void {
   if (card.hidden) return;
   const spend = m.spend ? `${m.spend.text} spent · tokens ${m.spend.tokensText}${m.spend.costUnknown ? ' · some agent does not report its cost' : ''}` : 'No cost reported yet';
   $('coding-spend').textContent = [spend, m.agentLimit, m.waitingQuota ? `${m.waitingQuota} waiting for quota` : ''].filter(Boolean).join(' · ');
-  const head = el('tr', {}, ...['Task', 'Status', 'Now', 'Turns', 'Cost', 'Tokens'].map((h) => el('th', { text: h })));
+  const head = el('tr', {}, ...(['Task', 'Status', 'Now', 'Turns', 'Cost', 'Tokens'] as const).map((h, i) => {
+    const th = el('th', { text: h });
+    th.style.textAlign = i >= 3 ? 'right' : 'left';
+    return th;
+  }));
   const rows = tasks.flatMap((t) => {
     const a = t.agent!;
     const now = cell(a.now);

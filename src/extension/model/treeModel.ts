@@ -224,11 +224,12 @@ export function taskNode(s: SessionState, t: TaskState, liveness: Liveness, halt
     waits || status === 'waiting_quota' ? '' : duration,
     t.attempts > 1 ? `attempt ${t.attempts}` : '',
     t.status === 'skipped' && t.blockedBy ? `blocked by ${t.blockedBy}` : '',
-    merged,
-    t.merge?.changes && t.merge.changes.files > 0 ? changesText(t.merge.changes) : '',
     t.status === 'failed' ? stoppedText(run) : '',
+    // Before the merge's words: a narrow side bar cuts the end of the row, and cost matters more.
     hasResult(run) && !BEFORE_RESULT.has(status) ? resultText(run) : '',
     run?.denials.length ? `⚠ ${denialsText(run.denials.length)}` : '',
+    merged,
+    t.merge?.changes && t.merge.changes.files > 0 ? changesText(t.merge.changes) : '',
   ].filter(Boolean);
   const tooltip = [
     `${t.title} (${t.id})`,
