@@ -76,7 +76,7 @@ export interface DashboardModel {
   /** `doing`: what the coding agent of the task it runs does now. */
   agents: { id: string; kind: AgentKind; status: AgentStatus; task: string | null; doing: string | null; workDone: number; workUnit: string; errors: number; restarts: number }[];
   graph: { nodes: { id: string; label: string; status: TaskStatus | 'interrupted'; attempts: number; durationMs: number | null }[]; edges: { from: string; to: string }[] };
-  timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: 'completed' | 'failed' | 'running' | 'cancelled' }[] }[] };
+  timeline: { start: number; end: number; lanes: { agent: string; runs: { task: string; start: number; end: number; status: RunRecord['status'] }[] }[] };
   gates: { id: string; status: string; blocking: boolean; message: string | null }[];
   alerts: { kind: string; message: string; at: string }[];
   branch: string | null;
@@ -99,7 +99,8 @@ export interface RunRecord {
   agent: string;
   start: number;
   end: number | null;
-  status: 'completed' | 'failed' | 'running' | 'cancelled';
+  /** `waiting_quota`: the run ended on a rate limit; the task runs again by itself. */
+  status: 'completed' | 'failed' | 'running' | 'cancelled' | 'waiting_quota';
 }
 
 /**
@@ -121,11 +122,11 @@ export class RunLog {
       const run: RunRecord = { task: d.task, agent: d.agent, start: at, end: null, status: 'running' };
       this.runs.push(run);
       this.open.set(d.task, run);
-    } else if ((e.type === 'task_completed' || e.type === 'task_failed' || e.type === 'task_cancelled') && d.task) {
+    } else if ((e.type === 'task_completed' || e.type === 'task_failed' || e.type === 'task_cancelled' || e.type === 'task_waiting_quota') && d.task) {
       const run = this.open.get(d.task);
       if (!run) return;
       run.end = at;
-      run.status = e.type === 'task_completed' ? 'completed' : e.type === 'task_failed' ? 'failed' : 'cancelled';
+      run.status = e.type === 'task_completed' ? 'completed' : e.type === 'task_failed' ? 'failed' : e.type === 'task_waiting_quota' ? 'waiting_quota' : 'cancelled';
       this.open.delete(d.task);
     } else if (e.type === 'session_resumed' || e.type === 'session_interrupted') {
       // Runs cut short by a crash or a stop have no end event: they end here.

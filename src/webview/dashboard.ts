@@ -258,8 +258,9 @@ function renderTimeline(m: DashboardModel): void {
     parts.push(name);
     for (const r of lane.runs) {
       const rect = svg('rect', { x: x(r.start), y: y + 3, width: Math.max(2, x(r.end) - x(r.start)), height: laneH - 6, rx: 3, class: `run status-${r.status}` });
+      if (r.status === 'waiting_quota') rect.style.fill = AGENT_WAIT_COLORS.quota;
       const tip = svg('title');
-      tip.textContent = `${r.task}: ${r.status}, ${duration(r.end - r.start)}`;
+      tip.textContent = `${r.task}: ${r.status === 'waiting_quota' ? 'stopped by a rate limit' : r.status}, ${duration(r.end - r.start)}`;
       rect.appendChild(tip);
       rect.addEventListener('click', () => select(r.task));
       parts.push(rect);

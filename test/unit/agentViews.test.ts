@@ -234,6 +234,7 @@ describe('coding agents in the views', () => {
       assert.equal(m.waitingQuota, 1);
       assert.equal(m.agentLimit, '2 agent tasks at once (lowered after a rate limit)');
       assert.equal(m.graph.nodes.find((n) => n.id === 'api')?.status, 'waiting_quota');
+      assert.deepEqual(m.timeline.lanes.map((l) => l.runs.map((r) => `${r.task}:${r.status}:${r.end - r.start}`)), [['api:waiting_quota:2970']], 'the run ends where the quota wait begins');
       assert.equal(m.spend, null, 'no cost while no agent reported one');
 
       const paused = [
