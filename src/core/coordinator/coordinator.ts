@@ -1,6 +1,6 @@
 // One session's coordinator. Over 400 lines because it is where the session's modules are
 // wired together (the constructor) and where their decisions are carried out; each rule
-// lives in the module that owns it (scheduler, gitSteward, mergeDesk, overlapWatch, gates,
+// lives in the module that owns it (scheduler, gitSteward, mergeDesk, agentDesk, overlapWatch, gates,
 // agentSupervisor, executorScaling, taskDispatch, sessionEnding), not here.
 import * as path from 'node:path';
 import type { AgentToCoordinator, EmittedEvent } from '../agents/messages';
@@ -20,14 +20,8 @@ import { GitSteward } from './gitSteward';
 import { MergeDesk } from './mergeDesk';
 import type { CoordinatorOptions, ResolveAnswer, SessionOutcome } from './options';
 import { Lifecycle, pauseFor } from './phase';
-import { gateSpec, profileFor, rollbackSpec, taskSpec, type SpecContext } from './processSpecs';
-import { adapterFor } from '../agents/adapters';
-import { parseMilestoneText } from '../milestone/parse';
-import { AgentLimit } from './agentLimit';
-import { agentEvent } from './agentReports';
-import { Budget } from './budget';
-import { conversationFor } from './conversations';
-import { promises as fs } from 'node:fs';
+import { gateSpec, rollbackSpec, taskSpec, type SpecContext } from './processSpecs';
+import { AgentDesk } from './agentDesk';
 import { Recorder, type Disposable } from './recorder';
 import { schedulePlan, Scheduler, type Decision } from './scheduler';
 import { SessionEnding } from './sessionEnding';
@@ -68,8 +62,7 @@ export class Coordinator {
   private readonly ending: SessionEnding;
   private readonly overlaps: OverlapWatch;
   private readonly merges: MergeDesk;
-  private readonly agentLimit: AgentLimit;
-  private readonly budget: Budget;
+  private readonly agents: AgentDesk;
   private readonly wakes = new KeyedTimers<string>();
   private readonly outputListeners = new Set<Listener<{ task: string; line: string }>>();
   private readonly startedAt = Date.now();
@@ -133,13 +126,15 @@ export class Coordinator {
       },
       state.agents.keys(),
     );
-    this.agentLimit = new AgentLimit(state.agentLimit, {
-      max: () => executors.max,
-      changed: (limit, reason) => this.recorder.record('agent_limit_changed', { limit, reason }),
-    });
-    this.budget = new Budget(milestone.budgetUsd, {
-      spent: () => state.agentTotals.costUsd,
-      file: path.relative(paths.workspace, milestone.file) || milestone.file,
+    this.agents = new AgentDesk({
+      milestone,
+      shownFile: path.relative(paths.workspace, milestone.file) || milestone.file,
+      state,
+      recorder: this.recorder,
+      maxExecutors: executors.max,
+      ...(options.profiles ? { profiles: options.profiles } : {}),
+      env: this.specContext.env,
+      running: () => this.runningAgents(),
       pause: (reason) => this.pause(reason, 'budget'),
     });
     this.dispatcher = new TaskDispatch({
@@ -151,11 +146,11 @@ export class Coordinator {
         const place = await this.git.workplace(task);
         if ('error' in place) return place;
         const prompt = this.merges.promptFor(task.id);
-        const conversation = task.agent ? await this.conversation(task, attempt, prompt !== undefined) : undefined;
+        const conversation = task.agent ? await this.agents.conversation(task, attempt, prompt !== undefined) : undefined;
         if (conversation && 'error' in conversation) return conversation;
         return taskSpec(this.specContext, task, attempt, { ...place, ...(prompt !== undefined ? { prompt } : {}), ...(conversation ? { conversation } : {}) });
       },
-      mayStart: (task) => this.git.mayStart(task) && (!task.agent || (this.budget.allows() && this.agentLimit.allows(this.runningAgents()))),
+      mayStart: (task) => this.git.mayStart(task) && this.agents.mayStart(task),
       busy: (id) => this.scaling.busy(id),
       onExit: (agent, m) => this.onTaskExit(agent, m),
     });
@@ -254,7 +249,7 @@ export class Coordinator {
       this.apply(this.scheduler.begin());
       if (this.lifecycle.phase === 'starting') this.lifecycle.to('running');
       // A resumed session whose budget is still spent pauses at once, saying so.
-      this.budget.check();
+      this.agents.checkBudget();
       // Results of an interrupted session that never reached the branch merge first.
       this.git.takeOver(this.scheduler.heldTasks().filter((t) => this.scheduler.statusOf(t) === 'completed'));
       for (const r of this.options.resolutions ?? []) {
@@ -309,9 +304,7 @@ export class Coordinator {
     this.lifecycle.to('running');
     this.recorder.record('session_resumed', { by: 'user', pid: process.pid, requeued: [], reset: [] });
     void this.writeSessionRecord();
-    // The user may have raised the budget in the file since it paused the session.
-    void this.reloadBudget().then(() => {
-      this.budget.check();
+    void this.agents.goingOn().then(() => {
       this.dispatch();
       this.settle();
     });
@@ -388,8 +381,7 @@ export class Coordinator {
         return;
       case 'agent_signal':
         if (agent.task !== m.task) return;
-        this.recorder.recordDraft(agentEvent(m.task, m.attempt, m.signal, m.actions));
-        if (m.signal.kind === 'result') this.budget.check();
+        this.agents.reported(m);
         return;
       case 'git_prepared':
       case 'git_done':
@@ -420,10 +412,7 @@ export class Coordinator {
     const agents = this.runningAgents();
     const exit = this.dispatcher.exited(agent, m);
     if (!exit) return;
-    if (this.tasks.get(m.task)?.agent) {
-      if (m.outcome === 'quota') this.agentLimit.rateLimited(agents, m.task);
-      else if (m.outcome === 'completed') this.agentLimit.succeeded(m.task);
-    }
+    if (this.tasks.get(m.task)?.agent) this.agents.ended(m.task, m.outcome, agents);
     // Asked of the git agent before the merge is: what the task changed, against the others still running.
     if (this.git.isolated(this.tasks.get(m.task)!)) void this.overlaps.ended(m.task);
     this.apply(this.scheduler.exited(exit));
@@ -507,29 +496,6 @@ export class Coordinator {
     let n = 0;
     for (const t of this.dispatcher.runningTasks()) if (this.tasks.get(t)?.agent) n++;
     return n;
-  }
-
-  /**
-   * The conversation the agent's attempt runs under, journaled before its process starts.
-   * A run that resolves a merge conflict has a prompt of its own: it starts afresh.
-   */
-  private async conversation(task: Task, attempt: number, ownPrompt: boolean): Promise<{ sessionId: string | null; continued: boolean } | { error: string }> {
-    const profile = profileFor(this.milestone, task.agent!, this.options.profiles);
-    const adapter = adapterFor(profile.adapter);
-    const prior = ownPrompt ? undefined : this.state.tasks.get(task.id);
-    const c = await conversationFor(task, prior, adapter, { ...this.specContext.env, ...task.env });
-    const journaled = await this.recorder.recordDurably('agent_session', { task: task.id, attempt, adapter: adapter.kind, session_id: c.sessionId, continued: c.continued, ...(c.note ? { note: c.note } : {}) });
-    if (!journaled) return { error: 'the journal could not record the agent\'s conversation id: not started' };
-    return { sessionId: c.sessionId, continued: c.continued };
-  }
-
-  private async reloadBudget(): Promise<void> {
-    try {
-      const parsed = parseMilestoneText(await fs.readFile(this.milestone.file, 'utf8'), this.milestone.file);
-      if (!parsed.diagnostics.some((d) => d.severity === 'error')) this.budget.reload(parsed.milestone.budgetUsd);
-    } catch {
-      // The file is gone or unreadable: the budget stays as it was.
-    }
   }
 
   private writeSessionRecord(): Promise<void> {
