@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openRepository } from '../src/core/git/repository';
+import { workingTreeId } from '../src/core/git/treeFingerprint';
 import { copyIncluded, ensureWorktree, removeMerged, type RepoHandle } from '../src/core/git/worktrees';
 
 const FILES = 10_000;
@@ -140,7 +141,7 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
     const buildMs = performance.now() - tb;
     const entries = (await fs.readdir(repo.root)).filter((e) => e !== '.git').map((e) => path.join(repo.root, e));
     const wt = (name: string): string => path.join(base, 'worktrees', name);
-    const sample = { create: [] as number[], remove: [] as number[], cp: [] as number[], rm: [] as number[], status: [] as number[], gitAdd: [] as number[], gitRemove: [] as number[] };
+    const sample = { create: [] as number[], remove: [] as number[], cp: [] as number[], rm: [] as number[], status: [] as number[], fingerprint: [] as number[], gitAdd: [] as number[], gitRemove: [] as number[] };
     const npmSample = { create: [] as number[], ci: [] as number[], remove: [] as number[] };
     let checkedCopy = false;
 
@@ -165,6 +166,11 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
         if (n < files + 1) throw new Error(`the worktree has ${n} files, expected ${files} and .env`);
         checkedCopy = true;
       }
+      // expect_changes: the agent's worktree as one tree id, before and after the agent.
+      const t0 = performance.now();
+      const id = await workingTreeId(dir);
+      const fingerprint = performance.now() - t0;
+      if (!id) throw new Error(`no tree id for ${dir}`);
       const remove = await removeWorktree(repo, dir, `bench/t${i}`);
 
       const copy = path.join(base, `cp-${i}`);
@@ -185,6 +191,7 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
         sample.cp.push(cp);
         sample.rm.push(rm);
         sample.status.push(status);
+        sample.fingerprint.push(fingerprint);
         sample.gitAdd.push(gitAdd);
         sample.gitRemove.push(gitRemove);
       }
@@ -225,7 +232,7 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
       npmResult = { skipped: npm.skipped };
     }
     const result = {
-      note: 'medians; create: ensureWorktree + copyIncluded (the engine\'s worktree for an isolated task, .env copied from .worktreeinclude); remove: removeMerged (status check, git worktree remove, prune, branch -D); references in the same run: cp -r of the checkout without .git, rm -rf of that copy, git status --porcelain in the checkout, plain git worktree add / remove; npm: a cache-hit npm ci as a task\'s setup, after the worktree creation',
+      note: 'medians; create: ensureWorktree + copyIncluded (the engine\'s worktree for an isolated task, .env copied from .worktreeinclude); working tree id: workingTreeId in that fresh worktree (expect_changes takes one before and one after the agent); remove: removeMerged (status check, git worktree remove, prune, branch -D); references in the same run: cp -r of the checkout without .git, rm -rf of that copy, git status --porcelain in the checkout, plain git worktree add / remove; npm: a cache-hit npm ci as a task\'s setup, after the worktree creation',
       files,
       bytes_per_file: BYTES,
       repetitions: reps,
@@ -235,6 +242,8 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
       cp_r_ms: r1(m.cp),
       rm_rf_ms: r1(m.rm),
       git_status_ms: r1(m.status),
+      working_tree_id_ms: r1(m.fingerprint),
+      working_tree_id_over_git_status: r3(m.fingerprint / m.status),
       plain_worktree_add_ms: r1(m.gitAdd),
       plain_worktree_remove_ms: r1(m.gitRemove),
       create_over_cp_r: r3(m.create / m.cp),
@@ -242,7 +251,7 @@ export async function benchWorktrees(options: WorktreeBenchOptions = {}): Promis
       create_over_plain_worktree_add: r3(m.create / m.gitAdd),
       remove_over_rm_rf: r3(m.remove / m.rm),
       remove_over_plain_worktree_remove: r3(m.remove / m.gitRemove),
-      ranges_ms: { create: range(sample.create), remove: range(sample.remove), cp_r: range(sample.cp), rm_rf: range(sample.rm), git_status: range(sample.status), plain_worktree_add: range(sample.gitAdd), plain_worktree_remove: range(sample.gitRemove) },
+      ranges_ms: { create: range(sample.create), remove: range(sample.remove), cp_r: range(sample.cp), rm_rf: range(sample.rm), git_status: range(sample.status), working_tree_id: range(sample.fingerprint), plain_worktree_add: range(sample.gitAdd), plain_worktree_remove: range(sample.gitRemove) },
       load_average: os.loadavg().map(r3),
       npm: npmResult,
     };
@@ -262,6 +271,7 @@ function table(r: Record<string, unknown>, npm: Record<string, unknown>): string
   const rows: [string, number, string, string][] = [
     ['worktree create (ensureWorktree + copyIncluded)', n('create_ms'), span('create'), `${n('create_over_cp_r')} x cp -r, ${n('create_over_git_status')} x git status`],
     ['worktree remove (removeMerged)', n('remove_ms'), span('remove'), `${n('remove_over_rm_rf')} x rm -rf`],
+    ['expect_changes: working tree id (fresh worktree)', n('working_tree_id_ms'), span('working_tree_id'), `${n('working_tree_id_over_git_status')} x git status`],
     ['ref: cp -r of the checkout (no .git)', n('cp_r_ms'), span('cp_r'), ''],
     ['ref: rm -rf of that copy', n('rm_rf_ms'), span('rm_rf'), ''],
     ['ref: git status --porcelain', n('git_status_ms'), span('git_status'), ''],
