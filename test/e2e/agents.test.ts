@@ -6,9 +6,9 @@ import { strict as assert } from 'node:assert';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
-import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
-import { startFakeAnthropic, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { claudeEnv, type NetworkTrap } from '../support/claudeCode';
+import type { ConversationRequest, FakeAnthropic, Reply } from '../support/fakeAnthropic';
+import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
 import { git, gitWorkspace, harness, launch, ROOT, runWhenListed, stopAfterSuite, tempDir, waitForStatusBar, webview, type Session } from './support';
 
 /** Where the pictures of the feature go: the README shows them. */
@@ -46,7 +46,8 @@ async function widenSideBar(page: Page, by: number): Promise<void> {
 const row = (page: Page, text: RegExp) => page.locator('.pane .monaco-list-row', { hasText: text }).first();
 
 describe('coding agents in a real editor', function () {
-  let cli: PreparedClaude;
+  // The CLI installed once; the fake API and the network trap, closed after the test.
+  const claude = useRealClaude();
   let fake: FakeAnthropic;
   let trap: NetworkTrap;
   let workspace: string;
@@ -56,27 +57,17 @@ describe('coding agents in a real editor', function () {
   const held = new Promise<void>((resolve) => (letGo = resolve));
 
   before(async function () {
-    // A cold install downloads a ~400 MB binary from the npm registry.
-    this.timeout(10 * 60_000);
-    const { prepareClaude } = await import('../../scripts/claude/prepare.mjs');
-    cli = await prepareClaude({ log: (m) => process.stderr.write(`[prepare-claude] ${m}\n`) });
-    const cwdOf = (r: ConversationRequest): string => {
-      const m = /Primary working directory: ([^\s"\\]+)/.exec(JSON.stringify(r.body));
-      assert.ok(m, 'the system prompt names the working directory');
-      return m[1]!;
-    };
-    // Turn 1: write the notes in the task's worktree. Turn 2 (the tool's result): held, then done.
+    // Turn 1: write src/login.ts in the task's worktree. Turn 2 (the tool's result): held, then done.
     const script = async (r: ConversationRequest, turn: number): Promise<Reply> => {
-      if (turn === 1) return [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(cwdOf(r), 'src', 'login.ts'), content: 'export const login = true;\n' } }];
+      if (turn === 1) return [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(workingDirectoryOf(r), 'src', 'login.ts'), content: 'export const login = true;\n' } }];
       await held;
       return [{ type: 'text', text: 'Wrote src/login.ts.' }];
     };
-    fake = await startFakeAnthropic({ script });
-    trap = await startNetworkTrap();
+    ({ fake, trap } = await claude.serve(script));
     const home = await tempDir('ma-e2e-claude-home-');
     // The task's env overrides what it inherits from the editor: it runs against the fake only.
     const env = claudeEnv(fake.url, home, { proxy: trap.url });
-    const command = JSON.stringify([cli.claude, '-p', '{prompt}', '--permission-mode', 'bypassPermissions']);
+    const command = JSON.stringify([claude.cli.claude, '-p', '{prompt}', '--permission-mode', 'bypassPermissions']);
     workspace = await gitWorkspace({
       '.milestones/agents.yaml': `id: agents
 title: E2E coding agent
@@ -104,11 +95,7 @@ tasks:
   });
 
   stopAfterSuite(() => s);
-  after(async () => {
-    letGo();
-    await fake?.close();
-    await trap?.close();
-  });
+  after(() => letGo());
 
   it("shows the agent's current action in the Agents tree and the dashboard, then its cost in the dashboard, the tree and the status bar", async () => {
     const h = await harness();
