@@ -263,15 +263,15 @@ export function commandTable(ctx: Ctx): Record<string, Handler> {
       if (picked) await retryTask(ctx, picked.session, picked.task);
     },
     'milestones.cancelTask': async (arg?: unknown) => {
-      const picked = await pickTask(ctx, arg, ['running', 'queued', 'pending', 'retrying'], 'Cancel which task?');
+      const picked = await pickTask(ctx, arg, ['running', 'queued', 'pending', 'retrying', 'waiting_quota'], 'Cancel which task?');
       if (picked) cancelTask(picked.session, picked.task);
     },
     'milestones.openTaskLog': async (arg?: unknown) => {
-      const picked = await pickTask(ctx, arg, ['running', 'completed', 'failed', 'retrying', 'cancelled', 'needs_merge', 'in_review'], 'Open the log of which task?');
+      const picked = await pickTask(ctx, arg, ['running', 'completed', 'failed', 'retrying', 'waiting_quota', 'cancelled', 'needs_merge', 'in_review'], 'Open the log of which task?');
       if (picked) await openTaskLog(picked.session, picked.task);
     },
     'milestones.revealTask': async (arg?: unknown) => {
-      const picked = await pickTask(ctx, arg, ['pending', 'queued', 'running', 'retrying', 'completed', 'failed', 'skipped', 'cancelled', 'needs_merge', 'in_review'], 'Reveal which task?');
+      const picked = await pickTask(ctx, arg, ['pending', 'queued', 'running', 'retrying', 'waiting_quota', 'completed', 'failed', 'skipped', 'cancelled', 'needs_merge', 'in_review'], 'Reveal which task?');
       if (picked) await revealTask(picked.session, picked.task);
     },
     'milestones.showDashboard': (arg?: unknown) => {

@@ -3,6 +3,9 @@ import { agentVerdict } from '../../src/core/agents/adapters/verdict';
 import type { AgentSignal } from '../../src/core/agents/adapters/signals';
 import { AgentLimit } from '../../src/core/coordinator/agentLimit';
 import { Budget } from '../../src/core/coordinator/budget';
+import type { EventData } from '../../src/core/session/events';
+import { replay } from '../../src/core/session/state';
+import { EventFactory } from './helpers';
 
 type Result = Extract<AgentSignal, { kind: 'result' }>;
 const result = (over: Partial<Result> = {}): Result => ({ kind: 'result', subtype: 'success', isError: false, turns: 2, costUsd: 0.02, usage: null, denials: [], sessionId: 's', apiStatus: null, message: 'Done.', ...over });
@@ -82,6 +85,40 @@ describe('agent decisions', () => {
       assert.equal(budget.allows(), true);
       budget.reload(undefined);
       assert.equal(budget.allows(), true, 'no budget, no limit');
+    });
+  });
+
+  describe('the journal\'s account of an agent run', () => {
+    const result = (task: string, attempt: number, session: string | null, cost: number | null): EventData['agent_result'] => ({ task, attempt, session_id: session, subtype: 'success', is_error: false, turns: 2, cost_usd: cost, tokens: { input: 100, output: 10, cache_read: 0, cache_creation: 0 }, denials: [], api_status: null });
+
+    it('counts a continued conversation\'s cost once (its report includes its earlier runs) and sums tasks and conversations', () => {
+      const f = new EventFactory('cost-20250101-100000-abcd');
+      const tasks = ['a', 'b'].map((id) => ({ id, title: id, depends_on: [], kind: 'agent' as const, command: 'claude: x', retries: 0, adapter: 'claude' as const }));
+      const events = [
+        f.make('session_started', { milestone_id: 'cost', milestone_file: '/ws/.milestones/cost.yaml', workspace: '/ws', title: 'Cost', type: 'custom', complexity: 'medium', tasks, gates: [], executors: { min: 1, max: 2 }, on_failure: 'continue', pid: 1, host: 'h' }),
+        f.make('agent_session', { task: 'a', attempt: 1, adapter: 'claude', session_id: 's1', continued: false }),
+        f.make('agent_activity', { task: 'a', action: 'Write a.txt', actions: 3 }),
+        f.make('agent_result', { ...result('a', 1, 's1', 0.02), subtype: 'success', is_error: true, api_status: 429 }),
+        f.make('task_waiting_quota', { task: 'a', attempt: 1, delay_ms: 30_000, message: 'rate limited' }),
+        f.make('agent_session', { task: 'a', attempt: 2, adapter: 'claude', session_id: 's1', continued: true }),
+        f.make('agent_result', result('a', 2, 's1', 0.05)),
+        f.make('agent_session', { task: 'b', attempt: 1, adapter: 'codex', session_id: null, continued: false }),
+        f.make('agent_result', result('b', 1, null, null)),
+      ];
+      const state = replay('cost-20250101-100000-abcd', events.slice(0, 5));
+      assert.equal(state.tasks.get('a')!.status, 'waiting_quota');
+      assert.equal(state.tasks.get('a')!.agentRun!.ended, false, 'stopped by the API: the next attempt continues');
+      assert.equal(state.tasks.get('a')!.agentRun!.lastAction, 'Write a.txt');
+      const after = replay('cost-20250101-100000-abcd', events);
+      const a = after.tasks.get('a')!.agentRun!;
+      assert.equal(a.costUsd, 0.05, 'the continued conversation reported its total: not 0.02 + 0.05');
+      assert.equal(a.lastAction, null, 'a new attempt starts with no action of its own yet');
+      assert.equal(a.continued, true);
+      assert.equal(a.tokens.input, 200, 'tokens are per run: they add up');
+      assert.equal(after.tasks.get('b')!.agentRun!.costUsd, null, 'unknown, not 0');
+      assert.equal(after.agentTotals.costUsd, 0.05);
+      assert.equal(after.agentTotals.costUnknown, true);
+      assert.equal(after.agentTotals.tokens.input, 300);
     });
   });
 });

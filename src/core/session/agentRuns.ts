@@ -85,7 +85,8 @@ export function isAgentEvent(e: JournalEvent): e is AgentEvent {
 export function applyAgentEvent(holder: { agentRun: AgentRunState | null }, totals: AgentTotals, e: AgentEvent): void {
   if (e.type === 'agent_session') {
     const run = holder.agentRun ?? newAgentRun(e.data.adapter);
-    Object.assign(run, { adapter: e.data.adapter, sessionId: e.data.session_id, continued: e.data.continued, ended: false, retry: null, denials: [], subtype: null, quotaUntil: null });
+    // A new attempt: what the last one did, and how it ended, no longer describes the task.
+    Object.assign(run, { adapter: e.data.adapter, sessionId: e.data.session_id, continued: e.data.continued, ended: false, lastAction: null, retry: null, denials: [], subtype: null, quotaUntil: null });
     holder.agentRun = run;
     return;
   }
