@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { formatDuration } from '../core/duration';
-import type { AdapterKind } from '../core/milestone/model';
 import type { JournalEvent, MergeResolution } from '../core/session/events';
 import { countTasks, type SessionState, type TaskState } from '../core/session/state';
-import { agentLimitText, agentNowText, denialText, quotaText, retryText, spendText, tokensText, usdText } from '../shared/agentPresentation';
+import { AGENT_NAMES, agentLimitText, agentNowText, denialText, quotaText, retryText, spendText, tokensText, usdText } from '../shared/agentPresentation';
 import { completedPercent } from '../shared/presentation';
 import { awaitingLines, integrateOffer } from './nextSteps';
 import { agentText, branchContents, changesText, filesText, printable } from './text';
@@ -47,7 +46,7 @@ const RESOLUTION_TEXT: Record<MergeResolution, (t: TaskState | undefined) => str
 const PLAIN_ONLY: ReadonlySet<JournalEvent['type']> = new Set(['worktree_created', 'worktree_removed', 'agent_session', 'agent_init', 'agent_activity', 'agent_retry']);
 
 /** The coding agent an adapter reads, by name. */
-export const AGENT_NAMES: Readonly<Record<AdapterKind, string>> = { claude: 'Claude Code', codex: 'Codex', generic: 'the agent' };
+export { AGENT_NAMES } from '../shared/agentPresentation';
 
 /** `$0.5000`: what the task's agent has cost, when it said. */
 function taskCost(t: TaskState | undefined): string {

@@ -4,6 +4,7 @@
 import { formatDuration } from '../core/duration';
 import type { Denial } from '../core/agents/adapters/signals';
 import type { AgentRunState, AgentTotals } from '../core/session/agentRuns';
+import type { AdapterKind } from '../core/milestone/model';
 import type { Tokens } from '../core/session/events';
 import type { SessionState, TaskState } from '../core/session/state';
 
@@ -155,3 +156,6 @@ export function agentLimitText(limit: number | null): string {
   if (limit === null) return '';
   return `${limit} agent task${limit === 1 ? '' : 's'} at once (lowered after a rate limit)`;
 }
+
+/** What each adapter's agent is called in a sentence ("Claude Code was refused …"). */
+export const AGENT_NAMES: Readonly<Record<AdapterKind, string>> = { claude: 'Claude Code', codex: 'Codex', generic: 'the agent' };

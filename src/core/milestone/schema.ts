@@ -65,6 +65,10 @@ export const ISOLATIONS = enumValues({
   shared: "Runs in the milestone's integration worktree, with the other shared tasks.",
 });
 
+/** Task fields only an agent task uses, and of those, the ones only Claude Code understands. */
+export const AGENT_ONLY_FIELDS: readonly string[] = ['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume'];
+export const CLAUDE_ONLY_FIELDS: readonly string[] = ['budget_usd', 'allowed_tools'];
+
 const idField = (doc: string): FieldSpec => ({ type: 'string', format: 'id', doc });
 const idList = (doc: string): FieldSpec => ({ type: 'array', doc, items: idField('A task id.') });
 /**

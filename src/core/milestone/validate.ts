@@ -7,6 +7,7 @@ import { ZERO_RANGE } from './diagnostics';
 import { buildGraph, findCycles } from './graph';
 import { usesGit, type AdapterKind, type Milestone, type Task } from './model';
 import { parseMilestoneText, type ParsedMilestone, type PathSegment } from './parse';
+import { AGENT_ONLY_FIELDS, CLAUDE_ONLY_FIELDS } from './schema';
 import { isAgentProfile, passesPrompt, resolveProfiles } from './profiles';
 import { findRiskyCommand } from './risky';
 import { suggest } from './suggest';
@@ -288,11 +289,11 @@ export async function validateMilestoneFile(file: string, options: ValidateOptio
  */
 function agentOnlyFields(t: Task, i: number, adapter: AdapterKind | undefined, parsed: ParsedMilestone, r: Reporter): void {
   const given = (k: string): boolean => parsed.rangeOf(['tasks', i, k]) !== undefined;
-  for (const k of ['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']) {
+  for (const k of AGENT_ONLY_FIELDS) {
     if (given(k) && adapter === undefined) r.add(['tasks', i, k], 'warning', 'agent-only', `Task "${t.id}" is not an agent task, so \`${k}\` does nothing: remove it, or give the task \`agent:\` and \`prompt:\`.`);
   }
   if (adapter === undefined || adapter === 'claude') return;
-  for (const k of ['budget_usd', 'allowed_tools']) {
+  for (const k of CLAUDE_ONLY_FIELDS) {
     if (given(k)) r.add(['tasks', i, k], 'warning', 'agent-only', `\`${k}\` is passed on to Claude Code only; agent profile "${t.agent ?? ''}" uses the ${adapter} adapter, which has no such option: remove it, or use a Claude Code profile.`);
   }
 }

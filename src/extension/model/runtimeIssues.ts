@@ -6,10 +6,12 @@
 // and hold until the task's `allowed_tools` allows them or its agent runs again.
 import type { Denial } from '../../core/agents/adapters/signals';
 import type { Diagnostic } from '../../core/milestone/diagnostics';
-import type { AdapterKind } from '../../core/milestone/model';
 import { parseMilestoneText, type ParsedMilestone } from '../../core/milestone/parse';
 import type { SessionState } from '../../core/session/state';
+import { AGENT_NAMES } from '../../shared/agentPresentation';
 import { isAllowed } from './allowedTools';
+
+const capitalized = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 
 /** A "blocked by a failure" report holds while the task it names is failed. */
 function stillHolds(s: SessionState, d: Diagnostic): boolean {
@@ -26,7 +28,7 @@ export function currentIssues(s: SessionState): Diagnostic[] {
   return s.issues.filter((d) => stillHolds(s, d));
 }
 
-const AGENT_NAMES: Readonly<Record<AdapterKind, string>> = { claude: 'Claude Code', codex: 'Codex', generic: 'The agent' };
+
 
 /** What `denialIssue` puts on a permission-denied diagnostic, for its quick fix. */
 export interface DenialData {
@@ -67,7 +69,7 @@ export function denialIssues(s: SessionState, parsed: ParsedMilestone): Diagnost
         range,
         severity: 'warning',
         code: 'permission-denied',
-        message: `${AGENT_NAMES[run.adapter]} was refused ${denialText(d)} in task "${id}" — allow it with allowed_tools, or change the prompt`,
+        message: `${capitalized(AGENT_NAMES[run.adapter])} was refused ${denialText(d)} in task "${id}" — allow it with allowed_tools, or change the prompt`,
         data: { task: id, tool: d.tool, target: d.target } satisfies DenialData,
       });
     }

@@ -1,6 +1,6 @@
 import { CompletionItemKind, InsertTextFormat, InsertTextMode, MarkupKind, type CompletionItem, type Range } from 'vscode-languageserver';
 import { DEFAULT_AGENT_PROFILES } from '../../core/milestone/profiles';
-import { specAt, type FieldSpec } from '../../core/milestone/schema';
+import { AGENT_ONLY_FIELDS, specAt, type FieldSpec } from '../../core/milestone/schema';
 import type { Analysis } from '../analysis';
 import { cursorContext, type KeyContext, type ValueContext } from './cursor';
 import { taskIdsInText } from './outline';
@@ -29,7 +29,7 @@ export function completionsAt(analysis: Analysis, offset: number, options: Compl
  * Keys only an agent task understands: left out of a task that runs a shell command, where
  * the validator would say `agent-only`.
  */
-const AGENT_ONLY_KEYS: ReadonlySet<string> = new Set(['budget_usd', 'allowed_tools', 'verify', 'expect_changes', 'on_resume']);
+const AGENT_ONLY_KEYS: ReadonlySet<string> = new Set(AGENT_ONLY_FIELDS);
 
 function keyItems(ctx: KeyContext, range: Range, options: CompletionOptions): CompletionItem[] {
   const spec = mappingOf(specAt(ctx.path));
