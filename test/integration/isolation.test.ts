@@ -319,4 +319,21 @@ tasks:
     assert.equal(subjects.filter((m) => m.endsWith('[one]')).length, 1, subjects.join('\n'));
     assert.equal(ofType(await journalOf(w.dir, id), 'task_started').filter((e) => e.data.task === 'one').length, 1, 'the task itself did not run again');
   });
+
+  it("a user retry runs the agent task as its file now says (verify, allowed tools), not as the session started", async () => {
+    const gate = await tempDir('ma-gate-');
+    const w = await workspace(`${header('reread')}  - { id: checked, agent: fake, prompt: "write c.txt checked", verify: "test -f missing.txt" }
+  - { id: held, agent: fake, prompt: "write h.txt held", env: { HOLD_FILE: ${gate}/done } }
+`);
+    const s = await start(w.file, { worktreesDir: worktrees, executors: 2 });
+    const failed = await s.waitFor((e) => e.type === 'task_failed' && e.data.task === 'checked');
+    assert.ok(failed.type === 'task_failed' && failed.data.reason === 'verify', JSON.stringify(failed.data));
+    await fs.writeFile(w.file, (await fs.readFile(w.file, 'utf8')).replace('test -f missing.txt', 'test -f c.txt'));
+    assert.equal(s.coordinator.retryTask('checked'), true);
+    await s.waitFor((e) => e.type === 'task_completed' && e.data.task === 'checked');
+    await fs.writeFile(path.join(gate, 'done'), '');
+    const outcome = await s.outcome;
+    assert.equal(outcome.status, 'completed', outcome.reason);
+    assert.equal(git(w.dir, 'show', 'milestone/reread:c.txt'), 'checked');
+  });
 });

@@ -32,6 +32,10 @@ export interface AgentDeskDeps {
 export class AgentDesk {
   private readonly limit: AgentLimit;
   private readonly budget: Budget;
+  /** Tasks the user retried: their agent fields are read from the file again before they start. */
+  private readonly retried = new Set<string>();
+  /** Agent tasks as the file said when they were last retried. */
+  private readonly reread = new Map<string, Task>();
 
   constructor(private readonly deps: AgentDeskDeps) {
     this.limit = new AgentLimit(deps.state.agentLimit, {
@@ -71,6 +75,26 @@ export class AgentDesk {
     else if (outcome === 'completed') this.limit.succeeded(task);
   }
 
+  /** The user retries the task, perhaps after editing it (a quick fix added a tool to `allowed_tools`). */
+  retrying(task: string): void {
+    this.retried.add(task);
+  }
+
+  /**
+   * The task as its next attempt runs it: after a user retry, its prompt and agent fields
+   * as the file says now (the rest of the plan, such as its dependencies, stays as started).
+   */
+  async current(task: Task): Promise<Task> {
+    if (this.retried.delete(task.id)) {
+      const fresh = (await this.readFile())?.tasks.find((t) => t.id === task.id && t.agent === task.agent);
+      if (fresh) {
+        const { prompt, budgetUsd, allowedTools, verify, expectChanges, onResume } = fresh;
+        this.reread.set(task.id, { ...task, prompt, budgetUsd, allowedTools, verify, expectChanges, onResume });
+      }
+    }
+    return this.reread.get(task.id) ?? task;
+  }
+
   /** Pauses the session, once, if the budget is spent (a resumed session's may still be). */
   checkBudget(): void {
     this.budget.check();
@@ -78,13 +102,19 @@ export class AgentDesk {
 
   /** The session goes on after a pause: the user may have raised the budget in the file. */
   async goingOn(): Promise<void> {
+    const m = await this.readFile();
+    if (m) this.budget.reload(m.budgetUsd);
+    this.budget.check();
+  }
+
+  /** The milestone as its file says now; undefined when it is gone, unreadable or has errors (then nothing changes). */
+  private async readFile(): Promise<Milestone | undefined> {
     try {
       const file = this.deps.milestone.file;
       const parsed = parseMilestoneText(await fs.readFile(file, 'utf8'), file);
-      if (!parsed.diagnostics.some((d) => d.severity === 'error')) this.budget.reload(parsed.milestone.budgetUsd);
+      return parsed.diagnostics.some((d) => d.severity === 'error') ? undefined : parsed.milestone;
     } catch {
-      // The file is gone or unreadable: the budget stays as it was.
+      return undefined;
     }
-    this.budget.check();
   }
 }

@@ -146,9 +146,10 @@ export class Coordinator {
         const place = await this.git.workplace(task);
         if ('error' in place) return place;
         const prompt = this.merges.promptFor(task.id);
-        const conversation = task.agent ? await this.agents.conversation(task, attempt, prompt !== undefined) : undefined;
+        const current = task.agent ? await this.agents.current(task) : task;
+        const conversation = task.agent ? await this.agents.conversation(current, attempt, prompt !== undefined) : undefined;
         if (conversation && 'error' in conversation) return conversation;
-        return taskSpec(this.specContext, task, attempt, { ...place, ...(prompt !== undefined ? { prompt } : {}), ...(conversation ? { conversation } : {}) });
+        return taskSpec(this.specContext, current, attempt, { ...place, ...(prompt !== undefined ? { prompt } : {}), ...(conversation ? { conversation } : {}) });
       },
       mayStart: (task) => this.git.mayStart(task) && this.agents.mayStart(task),
       busy: (id) => this.scaling.busy(id),
@@ -327,6 +328,7 @@ export class Coordinator {
     if (this.lifecycle.over) return false;
     const decisions = this.scheduler.retry(id);
     if (!decisions) return false;
+    this.agents.retrying(id);
     this.apply(decisions);
     this.dispatch();
     return true;
