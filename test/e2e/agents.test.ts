@@ -3,31 +3,12 @@
 // holds the agent's next turn, the Agents tree and the dashboard show what it does now; once
 // it is let go, the dashboard, the tree and the status bar show what it cost.
 import { strict as assert } from 'node:assert';
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import { claudeEnv, type NetworkTrap } from '../support/claudeCode';
 import type { ConversationRequest, FakeAnthropic, Reply } from '../support/fakeAnthropic';
 import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
-import { git, gitWorkspace, harness, launch, ROOT, runWhenListed, stopAfterSuite, tempDir, waitForStatusBar, webview, type Session } from './support';
-
-/** Where the pictures of the feature go: the README shows them. */
-const IMAGES = path.join(ROOT, 'docs', 'images');
-
-/** Variables of the test's own environment that could point the CLI elsewhere than the fake. */
-const FOREIGN = /^(ANTHROPIC_|CLAUDE_|AWS_|GOOGLE_|VERTEX_|HTTPS?_PROXY$|ALL_PROXY$)/i;
-
-/**
- * A PNG of the window among the test artifacts; with MILESTONE_UPDATE_IMAGES=1 also into
- * docs/images, for the README (a plain test run leaves the repository as it was).
- */
-async function picture(s: Session, name: string): Promise<void> {
-  if (process.env.MILESTONE_UPDATE_IMAGES === '1') {
-    await fs.mkdir(IMAGES, { recursive: true });
-    await s.page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
-  }
-  await s.shot(name);
-}
+import { git, gitWorkspace, harness, launchWithoutAgentEnv, picture, runWhenListed, stopAfterSuite, tempDir, waitForStatusBar, webview, type Session } from './support';
 
 /** Drags the side bar's edge to the right, so that the tree's descriptions show whole. */
 async function widenSideBar(page: Page, by: number): Promise<void> {
@@ -85,13 +66,7 @@ tasks:
     const worktrees = await tempDir('ma-e2e-worktrees-');
     // What the editor inherits must not point the agent anywhere either: the task's env sets
     // the variables that matter, and the others are left out of the editor's environment.
-    const saved = Object.entries(process.env).filter(([k]) => FOREIGN.test(k));
-    for (const [k] of saved) delete process.env[k];
-    try {
-      s = await launch(workspace, 'trusted', { 'milestones.worktreesDirectory': worktrees });
-    } finally {
-      for (const [k, v] of saved) process.env[k] = v;
-    }
+    s = await launchWithoutAgentEnv(workspace, { 'milestones.worktreesDirectory': worktrees });
   });
 
   stopAfterSuite(() => s);

@@ -8,27 +8,12 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import type { Page } from 'playwright-core';
 import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
 import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
 import { startFakeAnthropic, toolResults, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
-import { git, gitWorkspace, harness, launch, ROOT, stopAfterSuite, tempDir, waitForFileContent, type Session } from './support';
-
-/** Variables of the test's own environment that could point the CLI elsewhere than the fake. */
-const FOREIGN = /^(ANTHROPIC_|CLAUDE_|AWS_|GOOGLE_|VERTEX_|HTTPS?_PROXY$|ALL_PROXY$)/i;
+import { git, gitWorkspace, harness, launchWithoutAgentEnv, openFile, ROOT, stopAfterSuite, tempDir, waitForFileContent, type Session } from './support';
 
 const REFUSAL = 'Claude Code was refused Bash: git push origin main in task "deploy"';
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
-}
 
 describe('a refused permission in a real editor: Problems and its quick fix', function () {
   let cli: PreparedClaude;
@@ -85,13 +70,7 @@ tasks:
     assert.equal(code, 1, run);
     assert.match(run, /refused Bash: git push origin main/, run);
     assert.match(run, /✗ deploy the agent changed no file/, run);
-    const saved = Object.entries(process.env).filter(([k]) => FOREIGN.test(k));
-    for (const [k] of saved) delete process.env[k];
-    try {
-      s = await launch(workspace, 'trusted', { 'milestones.worktreesDirectory': worktrees });
-    } finally {
-      for (const [k, v] of saved) process.env[k] = v;
-    }
+    s = await launchWithoutAgentEnv(workspace, { 'milestones.worktreesDirectory': worktrees });
   });
 
   stopAfterSuite(() => s);

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { gitWorkspace, harness, launch, stopAfterSuite, waitForFileContent, type Session } from './support';
+import { gitWorkspace, harness, launch, openFile, stopAfterSuite, waitForFileContent, type Session } from './support';
 
 const BROKEN = `id: broken
 title: Broken on purpose
@@ -35,17 +35,6 @@ tasks:
     run: echo only
     depends_on: [ghost]
 `;
-
-async function openFile(page: Page, name: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor();
-  await input.fill(name);
-  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: name }).waitFor();
-  await page.locator('.monaco-editor .view-lines').first().waitFor();
-}
 
 function problemRow(page: Page, text: string | RegExp) {
   return page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();

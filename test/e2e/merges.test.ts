@@ -7,10 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { JournalEvent } from '../../src/core/session/events';
-import { clickInlineAction, git, gitWorkspace, harness, launch, release, ROOT, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
-
-/** Where the pictures of the feature go: the README shows them. */
-const IMAGES = path.join(ROOT, 'docs', 'images');
+import { clickInlineAction, git, gitWorkspace, harness, launch, picture, release, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
 
 /**
  * A stand-in for a coding agent: writes its prompt into shared.txt in the folder it runs in
@@ -81,18 +78,6 @@ async function pickInQuickInput(page: Page, label: string): Promise<string> {
   const text = await row.innerText();
   await page.keyboard.press('Enter');
   return text;
-}
-
-/**
- * A PNG of the window among the test artifacts; with MILESTONE_UPDATE_IMAGES=1 also into
- * docs/images, for the README (a plain test run leaves the repository as it was).
- */
-async function picture(s: Session, name: string): Promise<void> {
-  if (process.env.MILESTONE_UPDATE_IMAGES === '1') {
-    await fs.mkdir(IMAGES, { recursive: true });
-    await s.page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
-  }
-  await s.shot(name);
 }
 
 /**

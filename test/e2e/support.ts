@@ -89,6 +89,49 @@ export async function launch(workspace: string, trust: 'trusted' | 'restricted' 
   };
 }
 
+/** Variables that could point an agent the editor starts at a real API, or through a proxy. */
+const FOREIGN = /^(ANTHROPIC_|CLAUDE_|AWS_|GOOGLE_|VERTEX_|HTTPS?_PROXY$|ALL_PROXY$)/i;
+
+/**
+ * `launch`, with none of those variables in what code-server inherits: the agent tasks get
+ * what they need (the fake API) through their own `env:`.
+ */
+export async function launchWithoutAgentEnv(workspace: string, settings: Record<string, unknown> = {}): Promise<Session> {
+  const saved = Object.entries(process.env).filter(([k]) => FOREIGN.test(k));
+  for (const [k] of saved) delete process.env[k];
+  try {
+    return await launch(workspace, 'trusted', settings);
+  } finally {
+    for (const [k, v] of saved) process.env[k] = v;
+  }
+}
+
+const IMAGES = path.join(ROOT, 'docs', 'images');
+
+/**
+ * A PNG of the window among the test artifacts; with MILESTONE_UPDATE_IMAGES=1 also into
+ * docs/images, for the README (a plain test run leaves the repository as it was).
+ */
+export async function picture(s: Session, name: string): Promise<void> {
+  if (process.env.MILESTONE_UPDATE_IMAGES === '1') {
+    await fs.mkdir(IMAGES, { recursive: true });
+    await s.page.screenshot({ path: path.join(IMAGES, `${name}.png`) });
+  }
+  await s.shot(name);
+}
+
+/** Opens a file of the workspace through Quick Open and waits for its editor. */
+export async function openFile(page: Page, name: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor();
+  await input.fill(name);
+  await page.locator('.quick-input-widget .monaco-list-row.focused', { hasText: name }).waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).waitFor();
+  await page.locator('.monaco-editor .view-lines').first().waitFor();
+}
+
 /** The hooks of every real-editor suite: a screenshot of each failed test, then everything stopped. */
 export function stopAfterSuite(session: () => Session | undefined): void {
   afterEach(async function () {
