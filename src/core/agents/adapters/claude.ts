@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { agentArgv, passesPrompt } from '../../milestone/profiles';
 import type { Adapter, AdapterRun } from './adapter';
-import { jsonEvent, num, obj, text, type Obj } from './jsonLines';
+import { ACTION_LENGTH, jsonEvent, num, obj, shortLine, text, type Obj } from './jsonLines';
 import type { AgentSignal, Denial, StreamReader, TokenUsage } from './signals';
 
 /** Flags the adapter sets itself; a profile's own (with their values) are dropped. */
@@ -126,8 +126,7 @@ function targetOf(input: Obj, cwd: string | null = null): string {
 
 /** `Write src/login.ts`, `Bash: npm test`: one line, short enough for a tree item. */
 export function describeToolUse(tool: string, input: Obj, cwd: string | null): string {
-  const target = targetOf(input, cwd).replace(/\s+/g, ' ').trim();
-  const shown = target.length > 120 ? `${target.slice(0, 117)}...` : target;
+  const shown = shortLine(targetOf(input, cwd), ACTION_LENGTH);
   if (!shown) return tool;
   return tool === 'Bash' ? `Bash: ${shown}` : `${tool} ${shown}`;
 }

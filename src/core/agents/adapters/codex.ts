@@ -31,7 +31,7 @@
 // `turn.failed`) is the result.
 import { PROMPT_SLOT, agentArgv } from '../../milestone/profiles';
 import type { Adapter, AdapterRun } from './adapter';
-import { jsonEvent, num, obj, text, type Obj } from './jsonLines';
+import { ACTION_LENGTH, jsonEvent, num, obj, shortLine, text, type Obj } from './jsonLines';
 import type { AgentSignal, Denial, StreamReader, TokenUsage } from './signals';
 
 const EXEC = new Set(['exec', 'e']);
@@ -146,7 +146,7 @@ export class CodexStreamReader implements StreamReader {
     const action = (key: string, shown: string | null): AgentSignal[] => {
       if (shown === null || this.shown.has(key)) return [];
       this.shown.add(key);
-      return [{ kind: 'action', action: oneLine(shown) }];
+      return [{ kind: 'action', action: shortLine(shown, ACTION_LENGTH) }];
     };
     switch (item.type) {
       case 'agent_message':
@@ -210,9 +210,4 @@ export class CodexStreamReader implements StreamReader {
       message,
     };
   }
-}
-
-function oneLine(s: string): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > 120 ? `${flat.slice(0, 117)}...` : flat;
 }

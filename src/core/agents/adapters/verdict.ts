@@ -3,6 +3,7 @@
 // it waits for quota. A run over its budget fails saying so, not "exit code 1".
 import type { TaskFailureReason } from '../../session/events';
 import type { TaskOutcome } from '../messages';
+import { shortLine } from './jsonLines';
 import type { AgentSignal } from './signals';
 
 type Result = Extract<AgentSignal, { kind: 'result' }>;
@@ -42,16 +43,11 @@ export function agentVerdict(
     const retries = lastRetry ? ` after ${lastRetry.attempt} ${lastRetry.attempt === 1 ? 'retry' : 'retries'}` : '';
     return { outcome: 'quota', message: `${what} (HTTP ${status})${retries}: waiting for quota` };
   }
-  if (plain.outcome === 'failed') return result?.message ? { ...plain, message: `${plain.message}: ${oneLine(result.message)}` } : plain;
+  if (plain.outcome === 'failed') return result?.message ? { ...plain, message: `${plain.message}: ${shortLine(result.message, 200)}` } : plain;
   if (agent.adapter === 'generic') return plain;
   if (!result) return { outcome: 'failed', reason: 'agent_error', message: 'the agent exited without reporting a result: see the log' };
   if (result.isError || result.subtype !== 'success') {
-    return { outcome: 'failed', reason: 'agent_error', message: `the agent reported an error (${result.subtype})${result.message ? `: ${oneLine(result.message)}` : ''}` };
+    return { outcome: 'failed', reason: 'agent_error', message: `the agent reported an error (${result.subtype})${result.message ? `: ${shortLine(result.message, 200)}` : ''}` };
   }
   return plain;
-}
-
-function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }
