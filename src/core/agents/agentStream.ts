@@ -3,6 +3,7 @@
 // on at once. Remembers the result and the last retry for the verdict.
 import { adapterFor } from './adapters';
 import type { AgentSignal, StreamReader } from './adapters/signals';
+import { Sampler } from './sampler';
 
 const ACTION_INTERVAL_MS = 250;
 
@@ -12,16 +13,16 @@ export class AgentStream {
   result: Extract<AgentSignal, { kind: 'result' }> | undefined;
   lastRetry: Extract<AgentSignal, { kind: 'retry' }> | undefined;
   private readonly reader: StreamReader | undefined;
-  private pending: { action: string; count: number } | undefined;
-  private lastSentAt = 0;
-  private timer: NodeJS.Timeout | undefined;
+  /** The latest tool call, with how many came since the last one sent. */
+  private readonly actions: Sampler<{ action: string; count: number }>;
 
   constructor(
     adapter: 'claude' | 'codex' | 'generic',
     private readonly send: Send,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     this.reader = adapterFor(adapter).reader();
+    this.actions = new Sampler(ACTION_INTERVAL_MS, ({ action, count }) => send({ kind: 'action', action }, count), (held, next) => ({ action: next.action, count: (held?.count ?? 0) + next.count }), now);
   }
 
   line(text: string): void {
@@ -38,10 +39,7 @@ export class AgentStream {
 
   private signal(s: AgentSignal): void {
     if (s.kind === 'action') {
-      this.pending = { action: s.action, count: (this.pending?.count ?? 0) + 1 };
-      const wait = this.lastSentAt + ACTION_INTERVAL_MS - this.now();
-      if (wait <= 0) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), wait);
+      this.actions.push({ action: s.action, count: 1 });
       return;
     }
     this.flush();
@@ -52,12 +50,6 @@ export class AgentStream {
 
   /** Sends the latest action held back, if any. */
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (!this.pending) return;
-    const { action, count } = this.pending;
-    this.pending = undefined;
-    this.lastSentAt = this.now();
-    this.send({ kind: 'action', action }, count);
+    this.actions.flush();
   }
 }

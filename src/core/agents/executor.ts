@@ -4,6 +4,7 @@ import { workingTreeId } from '../git/treeFingerprint';
 import type { AgentRunSpec, ProcessSpec, TaskOutcome } from './messages';
 import { RunningProcess, type ProcessResult } from '../process/runningProcess';
 import { AgentStream } from './agentStream';
+import { Sampler } from './sampler';
 import { agentVerdict, type Verdict } from './adapters/verdict';
 
 const OUTPUT_INTERVAL_MS = 250;
@@ -24,9 +25,8 @@ function processVerdict(r: ProcessResult, spec: ProcessSpec): Verdict {
  */
 export class ExecutorAgent implements Agent<'executor'> {
   private running: { task: string; process: RunningProcess | undefined; cancelled: boolean } | undefined;
-  private lastOutputAt = 0;
-  private pendingLine: string | undefined;
-  private outputTimer: NodeJS.Timeout | undefined;
+  /** Live output is sampled (latest line, at most 4 a second): the log file has all of it. */
+  private readonly lines = new Sampler<{ task: string; line: string }>(OUTPUT_INTERVAL_MS, ({ task, line }) => this.ctx.send({ type: 'task_output', task, line }));
 
   constructor(private readonly ctx: AgentContext) {}
 
@@ -71,7 +71,7 @@ export class ExecutorAgent implements Agent<'executor'> {
         if (attempt === 1 && failpoint('executor.hang_on') === task) setImmediate(() => { for (;;) { /* blocks the thread: no heartbeats */ } });
       },
     }, attempt);
-    this.flushOutput(task);
+    this.lines.flush();
     stream?.flush();
     const base = processVerdict(r, spec);
     let verdict: Verdict = agent && stream ? agentVerdict({ ...base, exitCode: r.exitCode }, stream, agent) : base;
@@ -110,21 +110,8 @@ export class ExecutorAgent implements Agent<'executor'> {
     return proc.done;
   }
 
-  /** Live output is sampled (latest line, at most 4 a second): the log file has all of it. */
   private output(task: string, line: string): void {
-    this.pendingLine = line.length > 300 ? `${line.slice(0, 297)}...` : line;
-    const wait = this.lastOutputAt + OUTPUT_INTERVAL_MS - Date.now();
-    if (wait <= 0) this.flushOutput(task);
-    else this.outputTimer ??= setTimeout(() => this.flushOutput(task), wait);
-  }
-
-  private flushOutput(task: string): void {
-    if (this.outputTimer) clearTimeout(this.outputTimer);
-    this.outputTimer = undefined;
-    if (this.pendingLine === undefined) return;
-    this.ctx.send({ type: 'task_output', task, line: this.pendingLine });
-    this.pendingLine = undefined;
-    this.lastOutputAt = Date.now();
+    this.lines.push({ task, line: line.length > 300 ? `${line.slice(0, 297)}...` : line });
   }
 
   async dispose(): Promise<void> {
