@@ -3,6 +3,7 @@
 import { listed } from '../core/coordinator/errors';
 import type { DiffStat } from '../core/session/events';
 import type { SessionState } from '../core/session/state';
+import { UNSAFE_CHARACTER, withoutEscapes } from '../shared/terminalText';
 
 /**
  * Text from files, tasks and git (titles, messages, file names, paths) as one harmless line:
@@ -10,8 +11,7 @@ import type { SessionState } from '../core/session/state';
  * and the bidirectional overrides that reorder what is shown become visible escapes.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(UNSAFE_CHARACTER, (ch) => NAMED_ESCAPES[ch] ?? `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -26,14 +26,8 @@ export function filesText(files: readonly string[]): string {
   return files.length ? listed(files.map(printable)) : 'files not named';
 }
 
-/**
- * A line of a task's output without its terminal sequences (colours, cursor movement): the
- * text the task meant to show, before `printable` makes the rest visible.
- */
-export function withoutEscapes(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '');
-}
+/** A line of a task's output without its terminal sequences, before `printable` makes the rest visible. */
+export { withoutEscapes } from '../shared/terminalText';
 
 /**
  * Text a coding agent sent (its actions, errors, model, the commands it was refused): its

@@ -7,19 +7,10 @@ import type { AgentRunState, AgentTotals } from '../core/session/agentRuns';
 import type { AdapterKind } from '../core/milestone/model';
 import type { Tokens } from '../core/session/events';
 import type { SessionState, TaskState } from '../core/session/state';
+import { plainText } from './terminalText';
 
-/**
- * Text from an agent's stream (a command, a path, an error) as one plain line: terminal
- * escape sequences dropped, other control and direction-override characters made spaces.
- */
-export function plainText(text: string): string {
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g, '')
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]+/g, ' ')
-    .trim();
-}
+/** Text from an agent's stream (a command, a path, an error) as one plain line. */
+export { plainText } from './terminalText';
 
 /** `$0.0123` (four decimals below a dollar, two above), or `cost unknown`. */
 export function usdText(cost: number | null): string {
