@@ -8,20 +8,8 @@ import type { Page } from 'playwright-core';
 import { claudeEnv, type NetworkTrap } from '../support/claudeCode';
 import type { ConversationRequest, FakeAnthropic, Reply } from '../support/fakeAnthropic';
 import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
-import { git, gitWorkspace, harness, launchWithoutAgentEnv, picture, runWhenListed, stopAfterSuite, tempDir, waitForStatusBar, webview, type Session } from './support';
+import { git, gitWorkspace, harness, launchWithoutAgentEnv, picture, runWhenListed, stopAfterSuite, tempDir, waitForStatusBar, webview, widenSideBar, type Session } from './support';
 
-/** Drags the side bar's edge to the right, so that the tree's descriptions show whole. */
-async function widenSideBar(page: Page, by: number): Promise<void> {
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const x = box.x + box.width + 1;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + by, y, { steps: 8 });
-  await page.mouse.up();
-  await page.mouse.move(x + by + 400, y);
-}
 
 /** A row of the Agents tree whose text matches. */
 const row = (page: Page, text: RegExp) => page.locator('.pane .monaco-list-row', { hasText: text }).first();

@@ -8,15 +8,16 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import * as path from 'node:path';
-import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
-import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
-import { startFakeAnthropic, toolResults, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { claudeEnv, type NetworkTrap } from '../support/claudeCode';
+import { toolResults, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
 import { git, gitWorkspace, harness, launchWithoutAgentEnv, openFile, ROOT, stopAfterSuite, tempDir, waitForFileContent, type Session } from './support';
 
 const REFUSAL = 'Claude Code was refused Bash: git push origin main in task "deploy"';
 
 describe('a refused permission in a real editor: Problems and its quick fix', function () {
-  let cli: PreparedClaude;
+  // The CLI installed once; the fake API and the network trap, closed after the test.
+  const claude = useRealClaude();
   let fake: FakeAnthropic;
   let trap: NetworkTrap;
   let workspace: string;
@@ -24,27 +25,19 @@ describe('a refused permission in a real editor: Problems and its quick fix', fu
   let s: Session;
 
   before(async function () {
-    // A cold install downloads a ~400 MB binary from the npm registry.
-    this.timeout(10 * 60_000);
-    const { prepareClaude } = await import('../../scripts/claude/prepare.mjs');
-    cli = await prepareClaude({ log: (m) => process.stderr.write(`[prepare-claude] ${m}\n`) });
-    const cwdOf = (r: ConversationRequest): string => {
-      const m = /Primary working directory: ([^\s"\\]+)/.exec(JSON.stringify(r.body));
-      assert.ok(m, 'the system prompt names the working directory');
-      return m[1]!;
-    };
+    // The command line's run and code-server's start.
+    this.timeout(5 * 60_000);
     // Turn 1: push. Refused, the model gives up (nothing changed); allowed (the push fails for
     // want of a remote, but it ran), it writes the notes. Then it ends its turn.
     const script = (r: ConversationRequest, turn: number): Reply => {
       if (turn === 1) return [{ type: 'tool_use', name: 'Bash', input: { command: 'git push origin main', description: 'Push' } }];
       const pushed = toolResults(r.body).length > 0 && turn === 2 && !toolResults(r.body).some((t) => t.is_error === true && /permission|approv|grant/i.test(JSON.stringify(t.content)));
-      if (pushed) return [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(cwdOf(r), 'notes.txt'), content: 'shipped\n' } }];
+      if (pushed) return [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(workingDirectoryOf(r), 'notes.txt'), content: 'shipped\n' } }];
       return [{ type: 'text', text: 'Done.' }];
     };
-    fake = await startFakeAnthropic({ script });
-    trap = await startNetworkTrap();
+    ({ fake, trap } = await claude.serve(script));
     const env = claudeEnv(fake.url, await tempDir('ma-e2e-claude-home-'), { proxy: trap.url });
-    const command = JSON.stringify([cli.claude, '-p', '{prompt}', '--permission-mode', 'default']);
+    const command = JSON.stringify([claude.cli.claude, '-p', '{prompt}', '--permission-mode', 'default']);
     workspace = await gitWorkspace({
       '.milestones/ship.yaml': `id: ship
 title: Ship it
@@ -74,10 +67,6 @@ tasks:
   });
 
   stopAfterSuite(() => s);
-  after(async () => {
-    await fake?.close();
-    await trap?.close();
-  });
 
   it('warns on the task in Problems; "Allow Bash for task deploy" adds it to allowed_tools, saves, and resuming runs the task with it', async () => {
     const h = await harness();

@@ -7,7 +7,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { JournalEvent } from '../../src/core/session/events';
-import { clickInlineAction, git, gitWorkspace, harness, launch, picture, release, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, type Session } from './support';
+import { clickInlineAction, git, gitWorkspace, harness, launch, picture, release, runWhenListed, settled, stopAfterSuite, tempDir, treeRow, waitForFileContent, webview, widenSideBar, type Session } from './support';
 
 /**
  * A stand-in for a coding agent: writes its prompt into shared.txt in the folder it runs in
@@ -51,19 +51,6 @@ async function worktreeOf(workspace: string, milestoneId: string, task: string):
   return created.data.path;
 }
 
-/** Drags the side bar's edge to the right, so that the tree's descriptions show whole in the pictures. */
-async function widenSideBar(page: Page, by: number): Promise<void> {
-  const box = await page.locator('.part.sidebar').boundingBox();
-  if (!box) return;
-  const x = box.x + box.width + 1;
-  const y = box.y + box.height / 2;
-  await page.mouse.move(x, y);
-  await page.mouse.down();
-  await page.mouse.move(x + by, y, { steps: 8 });
-  await page.mouse.up();
-  // Away from the edge, which is drawn highlighted while the pointer is on it.
-  await page.mouse.move(x + by + 400, y);
-}
 
 /**
  * Picks the item labelled `label` in the quick pick that a command opened: once the list

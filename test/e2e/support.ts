@@ -120,6 +120,20 @@ export async function picture(s: Session, name: string): Promise<void> {
   await s.shot(name);
 }
 
+/** Drags the side bar's edge to the right, so that the tree's descriptions show whole in the pictures. */
+export async function widenSideBar(page: Page, by: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box) return;
+  const x = box.x + box.width + 1;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(x + by, y, { steps: 8 });
+  await page.mouse.up();
+  // Away from the edge, which is drawn highlighted while the pointer is on it.
+  await page.mouse.move(x + by + 400, y);
+}
+
 /** Opens a file of the workspace through Quick Open and waits for its editor. */
 export async function openFile(page: Page, name: string): Promise<void> {
   await page.keyboard.press('Control+P');

@@ -4,40 +4,17 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { PreparedClaude } from '../../scripts/claude/prepare.mjs' with { 'resolution-mode': 'import' };
 import type { StatusDocument } from '../../src/cli/statusDocument';
-import { claudeEnv, startNetworkTrap, type NetworkTrap } from '../support/claudeCode';
-import { startFakeAnthropic, type ConversationRequest, type FakeAnthropic, type Reply } from '../support/fakeAnthropic';
+import { claudeEnv } from '../support/claudeCode';
+import type { ConversationRequest, Reply } from '../support/fakeAnthropic';
+import { useRealClaude, workingDirectoryOf } from '../support/realClaude';
 import { schemaProblems } from '../support/schemaCheck';
 import { cleanupTempDirs, git, ROOT, runCli, tempDir, workspace } from './helpers';
 
 describe('milestone-agents with a Claude Code agent task', function () {
   this.timeout(180_000);
-  let cli: PreparedClaude;
-  let fake: FakeAnthropic | undefined;
-  let trap: NetworkTrap | undefined;
-
-  before(async function () {
-    // A cold install downloads a ~400 MB binary from the npm registry.
-    this.timeout(10 * 60_000);
-    const { prepareClaude } = await import('../../scripts/claude/prepare.mjs');
-    cli = await prepareClaude({ log: (m) => process.stderr.write(`[prepare-claude] ${m}\n`) });
-  });
-
-  afterEach(async () => {
-    await fake?.close();
-    await trap?.close();
-    fake = undefined;
-    trap = undefined;
-  });
+  const claude = useRealClaude();
   after(cleanupTempDirs);
-
-  /** The folder the agent works in, as Claude Code tells the model in its system prompt. */
-  const cwdOf = (r: ConversationRequest): string => {
-    const m = /Primary working directory: ([^\s"\\]+)/.exec(JSON.stringify(r.body));
-    assert.ok(m, 'the system prompt names the working directory');
-    return m[1]!;
-  };
 
   it('prints what the agent does and was refused, its cost and the total, and status --json carries it', async () => {
     // The model tries a push (refused: only Write is allowed), then writes the file, then ends its turn.
@@ -45,12 +22,11 @@ describe('milestone-agents with a Claude Code agent task', function () {
       turn === 1
         ? [{ type: 'tool_use', name: 'Bash', input: { command: 'git push origin main' } }]
         : turn === 2
-          ? [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(cwdOf(r), 'notes.txt'), content: 'shipped\n' } }]
+          ? [{ type: 'tool_use', name: 'Write', input: { file_path: path.join(workingDirectoryOf(r), 'notes.txt'), content: 'shipped\n' } }]
           : [{ type: 'text', text: 'Done.' }];
-    fake = await startFakeAnthropic({ script });
-    trap = await startNetworkTrap();
+    const { fake, trap } = await claude.serve(script);
     const env = claudeEnv(fake.url, await tempDir('ma-claude-home-'), { proxy: trap.url }) as Record<string, string>;
-    const command = JSON.stringify([cli.claude, '-p', '{prompt}', '--permission-mode', 'default']);
+    const command = JSON.stringify([claude.cli.claude, '-p', '{prompt}', '--permission-mode', 'default']);
     const w = await workspace(`id: ship
 agents:
   claude: { adapter: claude, command: ${command} }
