@@ -93,7 +93,7 @@ describe('agent decisions', () => {
 
     it('counts a continued conversation\'s cost once (its report includes its earlier runs) and sums tasks and conversations', () => {
       const f = new EventFactory('cost-20250101-100000-abcd');
-      const tasks = ['a', 'b'].map((id) => ({ id, title: id, depends_on: [], kind: 'agent' as const, command: 'claude: x', retries: 0, adapter: 'claude' as const }));
+      const tasks = ['a', 'b'].map((id) => ({ id, title: id, depends_on: [], kind: 'agent' as const, command: 'claude: x', retries: 0 }));
       const events = [
         f.make('session_started', { milestone_id: 'cost', milestone_file: '/ws/.milestones/cost.yaml', workspace: '/ws', title: 'Cost', type: 'custom', complexity: 'medium', tasks, gates: [], executors: { min: 1, max: 2 }, on_failure: 'continue', pid: 1, host: 'h' }),
         f.make('agent_session', { task: 'a', attempt: 1, adapter: 'claude', session_id: 's1', continued: false }),

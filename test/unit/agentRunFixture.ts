@@ -7,7 +7,7 @@ import { EventFactory } from './helpers';
 export const AGENT_SESSION = 'agents-20250101-100000-abcd';
 export const AGENT_MILESTONE_FILE = '/ws/.milestones/agents.yaml';
 
-const agentTask = (id: string, adapter: 'claude' | 'codex'): TaskSummary => ({ id, title: `Task ${id}`, depends_on: [], kind: 'agent', command: `${adapter}: do ${id}`, retries: 0, isolation: 'worktree', adapter });
+const agentTask = (id: string, adapter: 'claude' | 'codex'): TaskSummary => ({ id, title: `Task ${id}`, depends_on: [], kind: 'agent', command: `${adapter}: do ${id}`, retries: 0, isolation: 'worktree' });
 
 export const TOKENS = { input: 1200, output: 340, cache_read: 5000, cache_creation: 800 };
 

@@ -21,7 +21,7 @@ function ev<K extends EventType>(type: K, data: EventData[K], atMs: number): Jou
   return { seq, timestamp: new Date(T0 + atMs).toISOString(), type, data, session: SESSION } as JournalEvent;
 }
 
-const agentTask = (id: string, deps: string[] = [], adapter: 'claude' | 'codex' = 'claude'): TaskSummary => ({ id, title: id, depends_on: deps, kind: 'agent', command: adapter, retries: 0, isolation: 'worktree', adapter });
+const agentTask = (id: string, deps: string[] = [], adapter: 'claude' | 'codex' = 'claude'): TaskSummary => ({ id, title: id, depends_on: deps, kind: 'agent', command: adapter, retries: 0, isolation: 'worktree' });
 const tokens = (input: number, output: number) => ({ input, output, cache_read: 0, cache_creation: 0 });
 
 /** The start of a session with the agent tasks given and one executor, running the first until `action`. */

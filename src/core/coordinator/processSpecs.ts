@@ -13,7 +13,6 @@ export function taskSummaries(m: Milestone): TaskSummary[] {
     title: t.title,
     depends_on: [...t.dependsOn],
     kind: t.agent ? 'agent' : 'run',
-    ...(t.agent ? { adapter: profileFor(m, t.agent).adapter } : {}),
     command: t.agent ? `${t.agent}: ${t.prompt ?? ''}` : (t.run ?? ''),
     retries: t.retries,
     isolation: t.isolation,

@@ -13,8 +13,6 @@ export interface TaskSummary {
   /** Absent in journals written before worktrees: those tasks ran shared. */
   isolation?: 'worktree' | 'shared';
   review?: boolean;
-  /** How the agent's output is read (agent tasks; absent in journals written before adapters). */
-  adapter?: AdapterKind;
 }
 
 /** What a task's branch changes against its base. */
